@@ -1,0 +1,106 @@
+"""The baricitinib chapter of the EuroGuiDerm atopic eczema guideline as typed,
+traceable, computable rules.
+
+>>> import baricitinib_guideline as bg
+>>> patient = bg.Patient(age=bg.Q_(8, "year"), weight=bg.Q_(25, "kg"))
+>>> str(bg.recommend(patient).regimen)
+'2 mg once daily'
+"""
+
+from .api import (
+    citations,
+    explain,
+    nma_result,
+    nma_results,
+    recommend,
+    safety_figure,
+    safety_figures,
+    statements,
+)
+from .errors import InvalidInputError
+from .knowledge import KNOWLEDGE_VERSION, statement
+from .knowledge.chapter import RECOMMENDATION
+from .knowledge.references import REFERENCES
+from .model.core import DoseOption, DoseRecommendation, Reason, Regimen, Source
+from .model.enums import (
+    Comorbidity,
+    Document,
+    Frequency,
+    Modality,
+    Response,
+    RiskFactor,
+    Status,
+)
+from .model.evidence import (
+    Certainty,
+    Citation,
+    ConfidenceInterval,
+    FigureKind,
+    MeanDifference,
+    Outcome,
+    Recommendation,
+    SafetyFigure,
+    Statement,
+    Strength,
+)
+from .model.patient import Labs, Patient
+from .model.plans import LabTest, Referral, ScreeningItem, ScreeningPlan, Visit
+from .rules.monitoring import monitoring_schedule
+from .rules.screening import screening_plan
+from .serialization import converter, from_json, to_json
+from .units import Q_, ureg
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "KNOWLEDGE_VERSION",
+    "Q_",
+    "RECOMMENDATION",
+    "REFERENCES",
+    "Certainty",
+    "Citation",
+    "Comorbidity",
+    "ConfidenceInterval",
+    "Document",
+    "DoseOption",
+    "DoseRecommendation",
+    "FigureKind",
+    "Frequency",
+    "InvalidInputError",
+    "LabTest",
+    "Labs",
+    "MeanDifference",
+    "Modality",
+    "Outcome",
+    "Patient",
+    "Reason",
+    "Recommendation",
+    "Referral",
+    "Regimen",
+    "Response",
+    "RiskFactor",
+    "SafetyFigure",
+    "ScreeningItem",
+    "ScreeningPlan",
+    "Source",
+    "Statement",
+    "Status",
+    "Strength",
+    "Visit",
+    "__version__",
+    "citations",
+    "converter",
+    "explain",
+    "from_json",
+    "monitoring_schedule",
+    "nma_result",
+    "nma_results",
+    "recommend",
+    "safety_figure",
+    "safety_figures",
+    "screening_plan",
+    "statement",
+    "statements",
+    "to_json",
+    "ureg",
+]

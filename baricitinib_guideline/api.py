@@ -1,0 +1,218 @@
+"""The public functions: thin, they pick rules and assemble results."""
+
+from __future__ import annotations
+
+from typing import Final
+
+import attrs
+
+from .errors import InvalidInputError
+from .knowledge import ALL_STATEMENTS, statement
+from .knowledge.chapter import NMA_RESULTS, SAFETY_FIGURES
+from .knowledge.references import REFERENCES
+from .model.core import DoseRecommendation, Reason, Source
+from .model.enums import Modality, Response, Status
+from .model.evidence import Citation, MeanDifference, Outcome, SafetyFigure, Statement
+from .model.patient import Patient
+from .rules import dosing, licence
+from .rules._base import Constraint, Decision, regimen
+from .units import QuantityT, canonical, quantity_from
+
+__all__ = [
+    "citations",
+    "explain",
+    "nma_result",
+    "nma_results",
+    "recommend",
+    "safety_figure",
+    "safety_figures",
+    "statements",
+]
+
+# When several rules stop treatment, the most severe status is reported.
+_SEVERITY: Final = (
+    Status.CONTRAINDICATED,
+    Status.NOT_RECOMMENDED,
+    Status.OUTSIDE_LICENCE,
+    Status.INSUFFICIENT_INFORMATION,
+)
+
+
+def recommend(
+    patient: Patient,
+    *,
+    current_dose: QuantityT | None = None,
+    response: Response | None = None,
+) -> DoseRecommendation:
+    """The regimen for ``patient``, with its reasons, sources and alternatives.
+
+    Without ``current_dose`` and ``response`` this is the starting regimen;
+    with both, the next step for a patient on ``current_dose`` whose disease
+    shows ``response``. The chapter decides first; the licence's rules then
+    lower the dose (the lowest wins) or stop treatment.
+    """
+    if not isinstance(patient, Patient):
+        raise InvalidInputError("patient", f"must be a Patient, got {type(patient).__name__}")
+    current_mg = None
+    if current_dose is not None:
+        current_mg = canonical(quantity_from(current_dose, "current_dose", "[mass]"), "milligram")
+        if current_mg <= 0:
+            raise InvalidInputError("current_dose", "must be greater than zero")
+    if response is not None and not isinstance(response, Response):
+        raise InvalidInputError("response", f"must be a Response, got {response!r:.60}")
+    missing = _missing_follow_up(current_mg, response)
+    if missing:
+        return missing
+    decision = dosing.eligibility(patient)
+    if decision is None:
+        if current_mg is not None and response is not None:
+            decision = dosing.follow_up(patient, current_mg, response)
+        else:
+            decision = dosing.starting(patient)
+    decision = attrs.evolve(
+        decision, reasons=decision.reasons + dosing.comorbidity_reasons(patient)
+    )
+    return _assemble(decision, licence.constraints(patient, current_mg is not None))
+
+
+def _missing_follow_up(
+    current_mg: float | None, response: Response | None
+) -> DoseRecommendation | None:
+    if (current_mg is None) == (response is None):
+        return None
+    name = "response" if response is None else "current_dose"
+    return DoseRecommendation(
+        status=Status.INSUFFICIENT_INFORMATION,
+        missing=(name,),
+        reasons=(
+            Reason(
+                code="follow-up-needs-dose-and-response",
+                text="The next step needs both the current dose and the response to it; "
+                f"{name} is not given.",
+                source=statement("dose.half.box").source,
+            ),
+        ),
+    )
+
+
+def _assemble(decision: Decision, constraints: tuple[Constraint, ...]) -> DoseRecommendation:
+    stops = [c for c in constraints if c.status is not None]
+    if decision.dose_mg is None or stops:
+        statuses = {c.status for c in stops} | {decision.status}
+        status = next(s for s in _SEVERITY if s in statuses)
+        missing = decision.missing + tuple(name for c in stops for name in c.missing)
+        return DoseRecommendation(
+            status=status,
+            reasons=decision.reasons + tuple(c.reason for c in stops),
+            missing=missing if status is Status.INSUFFICIENT_INFORMATION else (),
+        )
+    ceiling = _ceiling(decision, constraints)
+    dose = min(decision.dose_mg, ceiling)
+    lowered = dose < decision.dose_mg
+    return DoseRecommendation(
+        status=Status.RECOMMENDED,
+        regimen=regimen(dose),
+        modality=Modality.RECOMMENDED if lowered else decision.modality,
+        alternatives=tuple(
+            item
+            for item in decision.alternatives
+            if item.regimen.dose_mg != dose and item.regimen.dose_mg <= ceiling
+        ),
+        reasons=decision.reasons + tuple(c.reason for c in constraints),
+    )
+
+
+def _ceiling(decision: Decision, constraints: tuple[Constraint, ...]) -> float:
+    """The highest dose the licence allows: the lowest of every cap and scaled standard dose."""
+    standard = decision.standard_mg if decision.standard_mg is not None else decision.dose_mg
+    ceiling = float("inf")
+    for constraint in constraints:
+        if constraint.limit_mg is not None:
+            ceiling = min(ceiling, constraint.limit_mg)
+        if constraint.factor is not None and standard is not None:
+            ceiling = min(ceiling, standard * constraint.factor)
+    return ceiling
+
+
+def nma_results() -> tuple[MeanDifference, ...]:
+    """Every network meta-analysis result of the chapter, in its order."""
+    return NMA_RESULTS
+
+
+def nma_result(dose: QuantityT, outcome: Outcome | str) -> MeanDifference:
+    """The mean difference versus placebo for ``dose`` and ``outcome``."""
+    mg = canonical(quantity_from(dose, "dose", "[mass]"), "milligram")
+    if isinstance(outcome, str) and outcome in Outcome.__members__:
+        outcome = Outcome[outcome]
+    if not isinstance(outcome, Outcome):
+        raise InvalidInputError("outcome", f"{outcome!r:.60} is not an Outcome")
+    for result in NMA_RESULTS:
+        if result.dose_mg == mg and result.outcome is outcome:
+            return result
+    doses = sorted({f"{r.dose_mg:g} mg" for r in NMA_RESULTS})
+    raise InvalidInputError(
+        "dose", f"the chapter has no result for {mg:g} mg (only {', '.join(doses)})"
+    )
+
+
+def safety_figures() -> tuple[SafetyFigure, ...]:
+    """Every figure of the chapter's safety section (and the paediatric trial size)."""
+    return SAFETY_FIGURES
+
+
+def safety_figure(figure_id: str) -> SafetyFigure:
+    for figure in SAFETY_FIGURES:
+        if figure.id == figure_id:
+            return figure
+    raise InvalidInputError("figure_id", f"no safety figure {figure_id!r:.60}")
+
+
+def statements() -> tuple[Statement, ...]:
+    """Every knowledge entry: the chapter's statements, then the licence's."""
+    return ALL_STATEMENTS
+
+
+def citations(source: Source) -> tuple[Citation, ...]:
+    """The chapter's references that ``source`` cites, resolved to citations."""
+    if not isinstance(source, Source):
+        raise InvalidInputError("source", f"must be a Source, got {type(source).__name__}")
+    found = []
+    for number in source.references:
+        if not 1 <= number <= len(REFERENCES):
+            raise InvalidInputError("references", f"reference {number} does not exist")
+        found.append(REFERENCES[number - 1])
+    return tuple(found)
+
+
+def _sources_in(obj: object, found: dict[Source, None]) -> None:
+    if isinstance(obj, Source):
+        found.setdefault(obj, None)
+    elif attrs.has(type(obj)):
+        for attribute in attrs.fields(type(obj)):  # type: ignore[arg-type]
+            if attribute.init:
+                _sources_in(getattr(obj, attribute.name), found)
+    elif isinstance(obj, tuple | list):
+        for item in obj:
+            _sources_in(item, found)
+
+
+def explain(obj: object) -> str:
+    """The statements and citations behind any result, as readable text."""
+    found: dict[Source, None] = {}
+    _sources_in(obj, found)
+    if not found:
+        raise InvalidInputError("obj", f"{type(obj).__name__} carries no source to explain")
+    lines: list[str] = []
+    numbers: dict[int, None] = {}
+    for src in found:
+        entry = statement(src.statement) if src.statement else None
+        lines.append(f"- [{src.statement or 'unnamed'}] {src.cite()}")
+        if entry is not None:
+            lines.append(f"  {entry.text}")
+        for number in src.references:
+            numbers.setdefault(number, None)
+    if numbers:
+        lines.append("References:")
+        for number in sorted(numbers):
+            lines.append(f"  {REFERENCES[number - 1]}")
+    return "\n".join(lines)

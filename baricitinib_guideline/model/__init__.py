@@ -1,0 +1,1 @@
+"""Immutable domain classes: validation only, no clinical decisions."""

@@ -1,0 +1,75 @@
+"""Validators and converters shared by the model classes.
+
+Each raises :class:`InvalidInputError` naming the field and the rule, so the
+message is the same whether the value came from code, JSON or the CLI.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from enum import Enum
+from typing import Any, TypeVar
+
+from ..errors import InvalidInputError
+
+T = TypeVar("T")
+E = TypeVar("E", bound=Enum)
+
+Validator = Callable[[Any, Any, Any], None]
+
+
+def is_text(name: str, *, empty: bool = True) -> Validator:
+    def check(_: object, __: object, value: object) -> None:
+        if not isinstance(value, str):
+            raise InvalidInputError(name, f"must be a string, got {type(value).__name__}")
+        if not empty and not value.strip():
+            raise InvalidInputError(name, "must not be empty")
+
+    return check
+
+
+def instance_of(name: str, kind: type, *, optional: bool = False) -> Validator:
+    def check(_: object, __: object, value: object) -> None:
+        if optional and value is None:
+            return
+        if not isinstance(value, kind):
+            raise InvalidInputError(name, f"must be a {kind.__name__}, got {value!r:.60}")
+
+    return check
+
+
+def flag(name: str) -> Validator:
+    def check(_: object, __: object, value: object) -> None:
+        if not isinstance(value, bool):
+            raise InvalidInputError(name, f"must be true or false, got {value!r:.60}")
+
+    return check
+
+
+def _iterable(name: str, value: object) -> tuple[object, ...]:
+    if isinstance(value, str | bytes | dict) or not hasattr(value, "__iter__"):
+        raise InvalidInputError(name, f"must be a collection, got {type(value).__name__}")
+    return tuple(value)
+
+
+def as_tuple(value: object, name: str, kind: type[T]) -> tuple[T, ...]:
+    """``value`` as a tuple whose items are all ``kind``."""
+    items = _iterable(name, value)
+    for item in items:
+        if not isinstance(item, kind):
+            raise InvalidInputError(name, f"items must be {kind.__name__}, got {item!r:.60}")
+    return items  # type: ignore[return-value]
+
+
+def as_enum_set(value: object, name: str, kind: type[E]) -> frozenset[E]:
+    """Members of ``kind``, or their exact names, as a frozenset."""
+    members: list[E] = []
+    for item in _iterable(name, value):
+        if isinstance(item, kind):
+            members.append(item)
+        elif isinstance(item, str) and item in kind.__members__:
+            members.append(kind[item])
+        else:
+            allowed = ", ".join(kind.__members__)
+            raise InvalidInputError(name, f"{item!r:.60} is not one of {allowed}")
+    return frozenset(members)

@@ -1,0 +1,88 @@
+"""Enumerations of the domain. Each member's value is its name, so JSON shows names."""
+
+from __future__ import annotations
+
+from enum import Enum
+
+__all__ = [
+    "Comorbidity",
+    "Document",
+    "Frequency",
+    "Modality",
+    "Response",
+    "RiskFactor",
+    "Status",
+]
+
+
+class RiskFactor(Enum):
+    """Patient characteristics for which the chapter or the licence lowers the dose."""
+
+    VTE = "VTE"
+    """Higher risk of venous thromboembolism."""
+    MACE = "MACE"
+    """Higher risk of major adverse cardiovascular events."""
+    MALIGNANCY = "MALIGNANCY"
+    """Higher risk of malignancy."""
+    CHRONIC_OR_RECURRENT_INFECTION = "CHRONIC_OR_RECURRENT_INFECTION"
+    """A history of chronic or recurrent infections."""
+    SMOKING = "SMOKING"
+    """Current or long-time past smoker (EMA measures for JAK inhibitors)."""
+
+
+class Comorbidity(Enum):
+    """Concomitant inflammatory diseases named in the chapter's special considerations."""
+
+    ALOPECIA_AREATA = "ALOPECIA_AREATA"
+    RHEUMATOID_ARTHRITIS = "RHEUMATOID_ARTHRITIS"
+    JUVENILE_IDIOPATHIC_ARTHRITIS = "JUVENILE_IDIOPATHIC_ARTHRITIS"
+    ANKYLOSING_SPONDYLITIS = "ANKYLOSING_SPONDYLITIS"
+    PSORIATIC_ARTHRITIS = "PSORIATIC_ARTHRITIS"
+    INFLAMMATORY_BOWEL_DISEASE = "INFLAMMATORY_BOWEL_DISEASE"
+
+
+class Response(Enum):
+    """How the disease responds to the current dose."""
+
+    SUSTAINED_CONTROL = "SUSTAINED_CONTROL"
+    """Sustained control of disease activity; eligible for dose tapering."""
+    INADEQUATE_CONTROL = "INADEQUATE_CONTROL"
+    """Disease activity not adequately controlled."""
+    NO_BENEFIT_AFTER_8_WEEKS = "NO_BENEFIT_AFTER_8_WEEKS"
+    """No evidence of therapeutic benefit after 8 weeks (licence, SmPC 4.2)."""
+
+
+class Status(Enum):
+    """The kind of answer a dose decision gives."""
+
+    RECOMMENDED = "RECOMMENDED"
+    NOT_RECOMMENDED = "NOT_RECOMMENDED"
+    OUTSIDE_LICENCE = "OUTSIDE_LICENCE"
+    INSUFFICIENT_INFORMATION = "INSUFFICIENT_INFORMATION"
+    CONTRAINDICATED = "CONTRAINDICATED"
+
+
+class Frequency(Enum):
+    """How often a dose is taken."""
+
+    ONCE_DAILY = "ONCE_DAILY"
+
+
+class Modality(Enum):
+    """How firmly the source words a dosing statement."""
+
+    RECOMMENDED = "RECOMMENDED"
+    """"... is recommended" / "the recommended dose is"."""
+    SHOULD_BE_CONSIDERED = "SHOULD_BE_CONSIDERED"
+    """"... should be considered"."""
+    MAY_BE_CONSIDERED = "MAY_BE_CONSIDERED"
+    """"... may be considered"."""
+
+
+class Document(Enum):
+    """Which text a statement comes from."""
+
+    GUIDELINE = "GUIDELINE"
+    """The EuroGuiDerm atopic eczema guideline, baricitinib chapter."""
+    SMPC = "SMPC"
+    """The EU product licence (summary of product characteristics) of Olumiant."""

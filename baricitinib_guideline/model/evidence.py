@@ -1,0 +1,226 @@
+"""Knowledge records: statements, evidence grades, safety figures, references."""
+
+from __future__ import annotations
+
+import math
+from enum import Enum
+
+from attrs import field, frozen
+
+from ..errors import InvalidInputError
+from ._checks import Validator, instance_of, is_text
+from .core import Source
+
+__all__ = [
+    "Certainty",
+    "Citation",
+    "ConfidenceInterval",
+    "FigureKind",
+    "MeanDifference",
+    "Outcome",
+    "Recommendation",
+    "SafetyFigure",
+    "Statement",
+    "Strength",
+]
+
+
+class Outcome(Enum):
+    """Outcomes of the network meta-analysis."""
+
+    EASI = "EASI"
+    """Eczema Area and Severity Index."""
+    POEM = "POEM"
+    """Patient-Oriented Eczema Measure."""
+    PEAK_PRURITUS_NRS = "PEAK_PRURITUS_NRS"
+    """Peak pruritus numerical rating scale."""
+    DLQI = "DLQI"
+    """Dermatology Life Quality Index."""
+
+
+class Certainty(Enum):
+    """GRADE certainty of evidence."""
+
+    HIGH = "HIGH"
+    MODERATE = "MODERATE"
+    LOW = "LOW"
+    VERY_LOW = "VERY_LOW"
+
+    @property
+    def symbols(self) -> str:
+        """The GRADE circles, e.g. ``⊕⊕⊕○`` for moderate."""
+        filled = {"HIGH": 4, "MODERATE": 3, "LOW": 2, "VERY_LOW": 1}[self.name]
+        return "⊕" * filled + "○" * (4 - filled)
+
+
+class Strength(Enum):
+    """Strength and direction of a EuroGuiDerm recommendation (the arrows)."""
+
+    STRONG_FOR = "STRONG_FOR"
+    WEAK_FOR = "WEAK_FOR"
+    OPEN = "OPEN"
+    WEAK_AGAINST = "WEAK_AGAINST"
+    STRONG_AGAINST = "STRONG_AGAINST"
+
+    @property
+    def arrow(self) -> str:
+        return _ARROWS[self.name]
+
+    @property
+    def wording(self) -> str:
+        """The standard wording that goes with the arrow."""
+        return _WORDING[self.name]
+
+
+_ARROWS = {
+    "STRONG_FOR": "↑↑",
+    "WEAK_FOR": "↑",
+    "OPEN": "0",
+    "WEAK_AGAINST": "↓",
+    "STRONG_AGAINST": "↓↓",
+}
+_WORDING = {
+    "STRONG_FOR": "We recommend",
+    "WEAK_FOR": "We suggest",
+    "OPEN": "We cannot make a recommendation for or against",
+    "WEAK_AGAINST": "We suggest against",
+    "STRONG_AGAINST": "We recommend against",
+}
+
+
+@frozen
+class Statement:
+    """One fact of a source, with a stable ID and a short paraphrase."""
+
+    id: str = field(validator=is_text("id", empty=False))
+    source: Source = field(validator=instance_of("source", Source))
+    text: str = field(validator=is_text("text", empty=False))
+
+
+@frozen
+class Recommendation:
+    """The chapter's headline recommendation."""
+
+    text: str = field(validator=is_text("text", empty=False))
+    strength: Strength = field(validator=instance_of("strength", Strength))
+    consensus: str = field(validator=is_text("consensus", empty=False))
+    basis: str = field(validator=is_text("basis", empty=False))
+    source: Source = field(validator=instance_of("source", Source))
+
+
+def _finite(name: str) -> Validator:
+    def check(_: object, __: object, value: object) -> None:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            raise InvalidInputError(name, f"must be a number, got {value!r:.40}")
+        if not math.isfinite(value):
+            raise InvalidInputError(name, "must be finite")
+
+    return check
+
+
+@frozen
+class ConfidenceInterval:
+    """A 95 % confidence interval."""
+
+    lower: float = field(validator=_finite("lower"))
+    upper: float = field(validator=_finite("upper"))
+    level: float = field(default=0.95, validator=_finite("level"))
+
+    def __attrs_post_init__(self) -> None:
+        if self.lower > self.upper:
+            raise InvalidInputError("lower", "must not exceed upper")
+        if not 0 < self.level < 1:
+            raise InvalidInputError("level", "must lie between 0 and 1")
+
+    def __contains__(self, value: float) -> bool:
+        return self.lower <= value <= self.upper
+
+
+@frozen
+class MeanDifference:
+    """A network meta-analysis result: baricitinib at ``dose_mg`` versus placebo."""
+
+    dose_mg: float = field(validator=_finite("dose_mg"))
+    outcome: Outcome = field(validator=instance_of("outcome", Outcome))
+    estimate: float = field(validator=_finite("estimate"))
+    ci: ConfidenceInterval = field(validator=instance_of("ci", ConfidenceInterval))
+    certainty: Certainty = field(validator=instance_of("certainty", Certainty))
+    source: Source = field(validator=instance_of("source", Source))
+    comparator: str = "placebo"
+    time_frame_weeks: int = 16
+    """Results are short term: up to this many weeks."""
+
+    def __attrs_post_init__(self) -> None:
+        if self.estimate not in self.ci:
+            raise InvalidInputError("estimate", "must lie inside its confidence interval")
+
+
+class FigureKind(Enum):
+    """What a safety figure counts, so its unit is explicit."""
+
+    PERCENT = "PERCENT"
+    PER_100_PATIENT_YEARS = "PER_100_PATIENT_YEARS"
+    PATIENTS = "PATIENTS"
+    TRIALS = "TRIALS"
+    PATIENT_YEARS = "PATIENT_YEARS"
+    DAYS = "DAYS"
+    YEARS = "YEARS"
+    EVENTS = "EVENTS"
+
+    @property
+    def unit(self) -> str:
+        return _FIGURE_UNITS[self.name]
+
+
+_FIGURE_UNITS = {
+    "PERCENT": "%",
+    "PER_100_PATIENT_YEARS": "per 100 patient-years",
+    "PATIENTS": "patients",
+    "TRIALS": "trials",
+    "PATIENT_YEARS": "patient-years",
+    "DAYS": "days",
+    "YEARS": "years",
+    "EVENTS": "events",
+}
+
+
+@frozen
+class SafetyFigure:
+    """A number from the chapter's safety section, with what it counts and in whom."""
+
+    id: str = field(validator=is_text("id", empty=False))
+    measure: str = field(validator=is_text("measure", empty=False))
+    value: float = field(validator=_finite("value"))
+    kind: FigureKind = field(validator=instance_of("kind", FigureKind))
+    population: str = field(validator=is_text("population", empty=False))
+    source: Source = field(validator=instance_of("source", Source))
+
+    def __str__(self) -> str:
+        unit = self.kind.unit
+        sep = "" if unit == "%" else " "
+        return f"{self.measure}: {self.value:g}{sep}{unit} ({self.population})"
+
+
+@frozen
+class Citation:
+    """A numbered reference of the chapter."""
+
+    number: int = field(validator=_finite("number"))
+    authors: str = field(validator=is_text("authors", empty=False))
+    title: str = field(validator=is_text("title", empty=False))
+    journal: str = field(validator=is_text("journal"))
+    year: int = field(validator=_finite("year"))
+    volume: str = field(default="", validator=is_text("volume"))
+    pages: str = field(default="", validator=is_text("pages"))
+    doi: str = field(default="", validator=is_text("doi"))
+    url: str = field(default="", validator=is_text("url"))
+
+    def __str__(self) -> str:
+        where = self.journal
+        if self.volume:
+            where += f" {self.year};{self.volume}"
+        else:
+            where += f" {self.year}"
+        if self.pages:
+            where += f":{self.pages}"
+        return f"{self.number}. {self.authors.rstrip('.')}. {self.title}. {where}."

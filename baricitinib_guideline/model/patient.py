@@ -1,0 +1,215 @@
+"""The patient: the input of every rule, validated once at construction."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Final
+
+import pint
+from attrs import field, frozen
+
+from ..errors import InvalidInputError
+from ..units import QuantityT, canonical, quantity_from, ureg
+from ._checks import as_enum_set, flag, instance_of
+from .enums import Comorbidity, RiskFactor
+
+__all__ = ["MAX_AGE_YEARS", "MAX_WEIGHT_KG", "Labs", "Patient", "completed_months"]
+
+MAX_AGE_YEARS: Final = 130
+MAX_WEIGHT_KG: Final = 700
+MAX_CLEARANCE_ML_MIN: Final = 1000
+MAX_CELLS_PER_L: Final = 1e12
+MAX_HAEMOGLOBIN_G_DL: Final = 30
+
+# Counts per litre: pint cannot put a factor in a unit, so the library's own
+# registry (never the application registry) gets a unit for 10^9 per litre.
+ureg.define("billion_per_liter = 1e9 / liter")
+
+
+def _bounded(
+    value: QuantityT, name: str, unit: str, upper: float, label: str, *, zero: bool
+) -> float:
+    number = canonical(value, unit)
+    if number < 0:
+        raise InvalidInputError(name, "must not be negative")
+    if number == 0 and not zero:
+        raise InvalidInputError(name, "must be greater than zero")
+    if number > upper:
+        raise InvalidInputError(name, f"is implausible (more than {upper:g} {label})")
+    return number
+
+
+def _age(value: object) -> QuantityT:
+    return quantity_from(value, "age", "[time]")
+
+
+def _optional(value: object, name: str, dimension: str) -> QuantityT | None:
+    return None if value is None else quantity_from(value, name, dimension)
+
+
+def _haemoglobin(value: object) -> QuantityT | None:
+    if value is None:
+        return None
+    if isinstance(value, pint.Quantity) and "[substance]" in value.dimensionality:
+        raise InvalidInputError(
+            "haemoglobin",
+            "molar units (mmol/L) need a molar mass the library does not assume; give g/dL or g/L",
+        )
+    return quantity_from(value, "haemoglobin", "[mass] / [volume]")
+
+
+def _risk_factors(value: object) -> frozenset[RiskFactor]:
+    return as_enum_set(value, "risk_factors", RiskFactor)
+
+
+def _comorbidities(value: object) -> frozenset[Comorbidity]:
+    return as_enum_set(value, "comorbidities", Comorbidity)
+
+
+def _lymphocytes(value: object) -> QuantityT | None:
+    return _optional(value, "lymphocytes", "1 / [volume]")
+
+
+def _neutrophils(value: object) -> QuantityT | None:
+    return _optional(value, "neutrophils", "1 / [volume]")
+
+
+def _weight(value: object) -> QuantityT | None:
+    return _optional(value, "weight", "[mass]")
+
+
+def _creatinine_clearance(value: object) -> QuantityT | None:
+    return _optional(value, "creatinine_clearance", "[volume] / [time]")
+
+
+def _egfr(value: object) -> QuantityT | None:
+    return _optional(value, "egfr", "[volume] / [time]")
+
+
+@frozen
+class Labs:
+    """The latest blood counts (licence layer); each value optional."""
+
+    lymphocytes: QuantityT | None = field(default=None, converter=_lymphocytes)
+    neutrophils: QuantityT | None = field(default=None, converter=_neutrophils)
+    haemoglobin: QuantityT | None = field(default=None, converter=_haemoglobin)
+    lymphocytes_per_l: float | None = field(init=False, eq=False, repr=False)
+    neutrophils_per_l: float | None = field(init=False, eq=False, repr=False)
+    haemoglobin_g_dl: float | None = field(init=False, eq=False, repr=False)
+
+    def __attrs_post_init__(self) -> None:
+        cells = {"lymphocytes": self.lymphocytes, "neutrophils": self.neutrophils}
+        for name, value in cells.items():
+            number = None
+            if value is not None:
+                number = _bounded(
+                    value, name, "1 / liter", MAX_CELLS_PER_L, "per litre", zero=True
+                )
+            object.__setattr__(self, f"{name}_per_l", number)
+        hb = self.haemoglobin
+        g_dl = None
+        if hb is not None:
+            g_dl = _bounded(
+                hb, "haemoglobin", "gram / deciliter", MAX_HAEMOGLOBIN_G_DL, "g/dL", zero=False
+            )
+        object.__setattr__(self, "haemoglobin_g_dl", g_dl)
+
+
+@frozen
+class Patient:
+    """A patient as the rules see them.
+
+    ``age`` is a time quantity and ``weight`` a mass quantity (needed under
+    18 years), from this library's registry or the caller's own. Each value
+    keeps the unit it was given in; the rules read ``age_months`` and
+    ``weight_kg``, derived once here.
+    """
+
+    age: QuantityT = field(converter=_age)
+    weight: QuantityT | None = field(default=None, converter=_weight)
+    risk_factors: frozenset[RiskFactor] = field(factory=frozenset, converter=_risk_factors)
+    comorbidities: frozenset[Comorbidity] = field(factory=frozenset, converter=_comorbidities)
+    systemic_candidate: bool = field(default=True, validator=flag("systemic_candidate"))
+    suspected_hepatitis_b: bool = field(default=False, validator=flag("suspected_hepatitis_b"))
+    creatinine_clearance: QuantityT | None = field(default=None, converter=_creatinine_clearance)
+    severe_hepatic_impairment: bool = field(
+        default=False, validator=flag("severe_hepatic_impairment")
+    )
+    pregnant: bool = field(default=False, validator=flag("pregnant"))
+    breastfeeding: bool = field(default=False, validator=flag("breastfeeding"))
+    strong_oat3_inhibitor: bool = field(default=False, validator=flag("strong_oat3_inhibitor"))
+    labs: Labs | None = field(default=None, validator=instance_of("labs", Labs, optional=True))
+    egfr: QuantityT | None = field(default=None, converter=_egfr)
+    """Estimated GFR normalised to 1.73 m2 body surface, given in mL/min (children's renal bands)."""
+    can_become_pregnant: bool | None = field(
+        default=None, validator=instance_of("can_become_pregnant", bool, optional=True)
+    )
+    """Whether the patient can become pregnant; ``None`` when not known."""
+    age_months: float = field(init=False, eq=False, repr=False)
+    """Age in months (a month is a twelfth of a year), derived."""
+    weight_kg: float | None = field(init=False, eq=False, repr=False)
+    """Weight in kilograms, derived; ``None`` when the weight is unknown."""
+    creatinine_clearance_ml_min: float | None = field(init=False, eq=False, repr=False)
+    """Creatinine clearance in mL/min, derived; ``None`` when unknown."""
+    egfr_ml_min: float | None = field(init=False, eq=False, repr=False)
+    """eGFR in mL/min/1.73 m2, derived; ``None`` when unknown."""
+
+    def __attrs_post_init__(self) -> None:
+        months = _bounded(self.age, "age", "month", MAX_AGE_YEARS * 12, "years", zero=True)
+        object.__setattr__(self, "age_months", months)
+        weight = None
+        if self.weight is not None:
+            weight = _bounded(self.weight, "weight", "kilogram", MAX_WEIGHT_KG, "kg", zero=False)
+        object.__setattr__(self, "weight_kg", weight)
+        for name in ("creatinine_clearance", "egfr"):
+            value = getattr(self, name)
+            rate = None
+            if value is not None:
+                rate = _bounded(
+                    value, name, "milliliter / minute", MAX_CLEARANCE_ML_MIN, "mL/min", zero=True
+                )
+            object.__setattr__(self, f"{name}_ml_min", rate)
+
+    @property
+    def age_years(self) -> float:
+        """Age in years, derived."""
+        return self.age_months / 12
+
+    @classmethod
+    def from_birth_date(
+        cls,
+        birth_date: dt.date,
+        *,
+        on: dt.date,
+        weight: QuantityT | None = None,
+        **rest: Any,
+    ) -> Patient:
+        """A patient whose age is the completed calendar months from ``birth_date`` to ``on``.
+
+        A month is completed on the same day of a later month; where that
+        day does not exist (31st, 29 February) it is completed on the day
+        after the month's last day, so someone born on 29 February turns
+        18 on 1 March in a common year.
+        """
+        months = completed_months(birth_date, on)
+        return cls(age=ureg.Quantity(months, "month"), weight=weight, **rest)
+
+
+def _as_date(value: object, name: str) -> dt.date:
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if not isinstance(value, dt.date):
+        raise InvalidInputError(name, f"must be a date, got {type(value).__name__}")
+    return value
+
+
+def completed_months(birth_date: object, on: object) -> int:
+    """Completed calendar months between two dates (see :meth:`Patient.from_birth_date`)."""
+    born = _as_date(birth_date, "birth_date")
+    today = _as_date(on, "on")
+    if born > today:
+        raise InvalidInputError("birth_date", f"{born.isoformat()} is after {today.isoformat()}")
+    months = (today.year - born.year) * 12 + (today.month - born.month)
+    if today.day < born.day:
+        months -= 1
+    return months

@@ -1,0 +1,111 @@
+"""Screening before the first tablet and monitoring visits after it."""
+
+from __future__ import annotations
+
+import datetime as dt
+from enum import Enum
+
+from attrs import field, frozen
+
+from ..errors import InvalidInputError
+from ._checks import Validator, as_enum_set, as_tuple, instance_of, is_text
+from .core import Reason, Source
+
+__all__ = ["LabTest", "Referral", "ScreeningItem", "ScreeningPlan", "Visit"]
+
+
+class LabTest(Enum):
+    """Investigations named by the chapter or the licence."""
+
+    FULL_BLOOD_COUNT = "FULL_BLOOD_COUNT"
+    RENAL_PROFILE = "RENAL_PROFILE"
+    LIVER_PROFILE = "LIVER_PROFILE"
+    LIPID_PROFILE = "LIPID_PROFILE"
+    HEPATITIS_B = "HEPATITIS_B"
+    HEPATITIS_C = "HEPATITIS_C"
+    HIV = "HIV"
+    TUBERCULOSIS = "TUBERCULOSIS"
+    CREATINE_PHOSPHOKINASE = "CREATINE_PHOSPHOKINASE"
+
+
+def _sources(value: object) -> tuple[Source, ...]:
+    return as_tuple(value, "sources", Source)
+
+
+def _baseline(value: object) -> frozenset[LabTest]:
+    return as_enum_set(value, "baseline", LabTest)
+
+
+def _items(value: object) -> tuple[ScreeningItem, ...]:
+    return as_tuple(value, "items", ScreeningItem)
+
+
+def _referrals(value: object) -> tuple[Referral, ...]:
+    return as_tuple(value, "referrals", Referral)
+
+
+def _notes(value: object) -> tuple[Reason, ...]:
+    return as_tuple(value, "notes", Reason)
+
+
+def _tests(value: object) -> frozenset[LabTest]:
+    return as_enum_set(value, "tests", LabTest)
+
+
+@frozen
+class Referral:
+    """A specialist to consult, why, and on whose word."""
+
+    specialty: str = field(validator=is_text("specialty", empty=False))
+    when: str = field(validator=is_text("when", empty=False))
+    source: Source = field(validator=instance_of("source", Source))
+
+
+@frozen
+class ScreeningItem:
+    """One thing to do before the first tablet: a test (``test``) or another check."""
+
+    code: str = field(validator=is_text("code", empty=False))
+    text: str = field(validator=is_text("text", empty=False))
+    sources: tuple[Source, ...] = field(converter=_sources)
+    test: LabTest | None = field(
+        default=None, validator=instance_of("test", LabTest, optional=True)
+    )
+
+    def __attrs_post_init__(self) -> None:
+        if not self.sources:
+            raise InvalidInputError("sources", "an item needs at least one source")
+
+
+@frozen
+class ScreeningPlan:
+    """What to check before starting.
+
+    ``baseline`` is the set of tests; ``items`` lists every test and check with
+    its sources (chapter and licence merged, never twice); ``referrals`` the
+    specialists to see first; ``notes`` what the sources advise against or
+    explain, such as creatine phosphokinase not being mandatory.
+    """
+
+    baseline: frozenset[LabTest] = field(converter=_baseline)
+    items: tuple[ScreeningItem, ...] = field(converter=_items)
+    referrals: tuple[Referral, ...] = field(default=(), converter=_referrals)
+    notes: tuple[Reason, ...] = field(default=(), converter=_notes)
+
+
+def _date(name: str) -> Validator:
+    def check(_: object, __: object, value: object) -> None:
+        if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
+            raise InvalidInputError(name, f"must be a date, got {type(value).__name__}")
+
+    return check
+
+
+@frozen
+class Visit:
+    """A monitoring visit: its date, the tests due, why and on whose word."""
+
+    date: dt.date = field(validator=_date("date"))
+    tests: frozenset[LabTest] = field(converter=_tests)
+    purpose: str = field(validator=is_text("purpose", empty=False))
+    sources: tuple[Source, ...] = field(converter=_sources)

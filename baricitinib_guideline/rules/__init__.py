@@ -1,0 +1,1 @@
+"""Small pure functions: (patient, knowledge) -> decision with reasons."""

@@ -1,0 +1,82 @@
+"""Monitoring visits after the first tablet, by calendar dates."""
+
+from __future__ import annotations
+
+import calendar
+import datetime as dt
+from typing import Final
+
+from ..errors import InvalidInputError
+from ..knowledge import licence as lic
+from ..model.plans import LabTest, Visit
+from ._base import source
+
+CHAPTER_TESTS: Final = frozenset(
+    {LabTest.FULL_BLOOD_COUNT, LabTest.RENAL_PROFILE, LabTest.LIVER_PROFILE, LabTest.LIPID_PROFILE}
+)
+FIRST_VISIT: Final = dt.timedelta(weeks=4)
+INTERVAL_MONTHS: Final = 3
+MAX_SPAN_YEARS: Final = 130
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day ``months`` calendar months later, or the month's last day if it is shorter."""
+    year, month0 = divmod(day.month - 1 + months, 12)
+    year += day.year
+    last = calendar.monthrange(year, month0 + 1)[1]
+    return dt.date(year, month0 + 1, min(day.day, last))
+
+
+def _date(value: object, name: str) -> dt.date:
+    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
+        raise InvalidInputError(name, f"must be a date, got {type(value).__name__}")
+    return value
+
+
+def monitoring_schedule(start: dt.date, *, until: dt.date) -> tuple[Visit, ...]:
+    """Visits from the first tablet on ``start`` up to and including ``until``.
+
+    The chapter's tests at four weeks, then every three calendar months from
+    ``start``; and the licence's lipid check at 12 weeks, kept beside the
+    chapter's stricter plan.
+    """
+    first = _date(start, "start")
+    last = _date(until, "until")
+    if last < first:
+        raise InvalidInputError("until", "must not be before start")
+    if last.year - first.year > MAX_SPAN_YEARS:
+        raise InvalidInputError("until", f"must lie within {MAX_SPAN_YEARS} years of start")
+    chapter = (source("monitor.schedule"),)
+    visits = []
+    if first + FIRST_VISIT <= last:
+        visits.append(
+            Visit(
+                date=first + FIRST_VISIT,
+                tests=CHAPTER_TESTS,
+                purpose="Four weeks into treatment (chapter).",
+                sources=chapter,
+            )
+        )
+    lipid_day = first + dt.timedelta(weeks=lic.LIPID_CHECK_WEEKS)
+    if lipid_day <= last:
+        visits.append(
+            Visit(
+                date=lipid_day,
+                tests=frozenset({LabTest.LIPID_PROFILE}),
+                purpose="Lipids 12 weeks after starting (licence); the chapter's plan also checks "
+                "them at 4 weeks and every three months, so both are kept.",
+                sources=(source("smpc.lipids"),),
+            )
+        )
+    step = 1
+    while (day := add_months(first, INTERVAL_MONTHS * step)) <= last:
+        visits.append(
+            Visit(
+                date=day,
+                tests=CHAPTER_TESTS,
+                purpose="Three-monthly while on therapy (chapter).",
+                sources=chapter,
+            )
+        )
+        step += 1
+    return tuple(sorted(visits, key=lambda visit: visit.date))

@@ -1,0 +1,194 @@
+"""The library's pint registry and the one door every quantity comes through.
+
+Quantities are accepted from any pint registry (the caller's own included).
+They are converted by magnitude and unit name into this library's registry,
+never by ``ureg.Quantity(q)`` (pint issue 1914), and pint's application
+registry is never touched.
+
+Inside the rules only plain floats in fixed units are compared; the cost of
+pint is paid once per value, through a cache of conversion factors keyed by
+the unit.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from decimal import Decimal
+from fractions import Fraction
+from numbers import Real
+from typing import Any, Final, TypeAlias
+
+import pint
+
+from .errors import InvalidInputError
+
+__all__ = [
+    "Q_",
+    "QuantityT",
+    "canonical",
+    "parse_quantity",
+    "parse_unit",
+    "quantity_from",
+    "to_json_unit",
+    "ureg",
+]
+
+ureg: Final[pint.UnitRegistry[Any]] = pint.UnitRegistry()
+Q_: Final = ureg.Quantity
+QuantityT: TypeAlias = pint.Quantity[Any]
+"""The type of a quantity in annotations (pint's Quantity over any magnitude)."""
+
+# UCUM codes for the units the library writes and that clinical systems send.
+# Reading accepts these codes and pint's own unit names.
+_UCUM_TO_PINT: Final[dict[str, str]] = {
+    "mg": "milligram",
+    "g": "gram",
+    "kg": "kilogram",
+    "[lb_av]": "pound",
+    "a": "year",
+    "mo": "month",
+    "wk": "week",
+    "d": "day",
+    "mL/min": "milliliter / minute",
+    "L/h": "liter / hour",
+    "g/dL": "gram / deciliter",
+    "g/L": "gram / liter",
+    "/L": "1 / liter",
+}
+_PINT_TO_UCUM: Final[dict[str, str]] = {
+    "milligram": "mg",
+    "gram": "g",
+    "kilogram": "kg",
+    "pound": "[lb_av]",
+    "year": "a",
+    "month": "mo",
+    "week": "wk",
+    "day": "d",
+    "milliliter / minute": "mL/min",
+    "liter / hour": "L/h",
+    "gram / deciliter": "g/dL",
+    "gram / liter": "g/L",
+    "1 / liter": "/L",
+}
+
+# A unit text is names joined by '*' or '/', each with at most a one-digit
+# power; nothing else reaches pint's parser, so '2**99999999' never does.
+_NAME = r"[A-Za-z_µμ][A-Za-z_µμ0-9]{0,30}"
+_POWER = r"(?:\s*(?:\*\*|\^)\s*-?[1-3])?"
+_UNIT_RE: Final = re.compile(
+    rf"^(?:1\s*/\s*)?{_NAME}{_POWER}(?:\s*[*/]\s*{_NAME}{_POWER}){{0,4}}$"
+)
+_MAX_UNIT_TEXT: Final = 64
+
+_unit_cache: dict[str, pint.Unit] = {}
+_factor_cache: dict[tuple[object, str], float] = {}
+
+
+def parse_unit(text: object, field: str) -> pint.Unit:
+    """A unit from untrusted text: a UCUM code of the table or a plain pint name."""
+    if not isinstance(text, str):
+        raise InvalidInputError(field, f"unit must be a string, got {type(text).__name__}")
+    cached = _unit_cache.get(text)
+    if cached is not None:
+        return cached
+    name = _UCUM_TO_PINT.get(text)
+    if name is None:
+        if len(text) > _MAX_UNIT_TEXT or not _UNIT_RE.match(text.strip()):
+            raise InvalidInputError(field, f"unit {text[:40]!r} is not a plain unit name")
+        name = text.strip()
+    try:
+        unit = ureg.Unit(name)
+    except Exception as exc:  # pint raises several types for unknown names
+        raise InvalidInputError(field, f"unit {text!r} is not known") from exc
+    if len(_unit_cache) < 256:
+        _unit_cache[text] = unit
+    return unit
+
+
+def _real(value: object, field: str) -> float | int:
+    if isinstance(value, bool) or not isinstance(value, Real | Decimal):
+        raise InvalidInputError(
+            field, f"magnitude must be a real number, got {type(value).__name__}"
+        )
+    number: float | int
+    if isinstance(value, int):
+        number = int(value)
+    elif isinstance(value, Fraction | Decimal):
+        number = float(value)
+    else:
+        number = float(value)
+    if isinstance(number, float) and not math.isfinite(number):
+        raise InvalidInputError(field, "magnitude must be finite (not NaN or infinity)")
+    return number
+
+
+def quantity_from(value: object, field: str, dimension: str) -> QuantityT:
+    """``value`` as a quantity of this registry with the dimension ``dimension``.
+
+    Accepts a pint quantity of any registry. The magnitude and the unit the
+    caller chose are kept, so nothing is lost.
+    """
+    if not isinstance(value, pint.Quantity):
+        raise InvalidInputError(
+            field,
+            f"must be a pint Quantity with {dimension} dimension, got {type(value).__name__}",
+        )
+    magnitude = _real(value.magnitude, field)
+    units = getattr(value, "_units", None)
+    if value._REGISTRY is ureg and units is not None:
+        unit = ureg.Unit(units)
+    else:
+        unit = parse_unit(str(value.units), field)
+    if unit.dimensionality != ureg.get_dimensionality(dimension):
+        raise InvalidInputError(
+            field, f"must have {dimension} dimension, got {unit} ({unit.dimensionality})"
+        )
+    return ureg.Quantity(magnitude, unit)
+
+
+def canonical(quantity: QuantityT, target: str) -> float:
+    """The magnitude of a quantity of this registry in ``target``, as a float.
+
+    Rounded to nine decimals so that 30000 g is exactly 30 kg and 216 months
+    exactly 18 years when compared in the rules.
+    """
+    key = (quantity._units, target)
+    factor = _factor_cache.get(key)
+    if factor is None:
+        factor = float(ureg.Quantity(1.0, quantity.units).m_as(target))
+        if len(_factor_cache) < 1024:
+            _factor_cache[key] = factor
+    return round(float(quantity.magnitude) * factor, 9)
+
+
+_NUMBER_RE: Final = re.compile(
+    r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?)\s*(.*?)\s*$"
+)
+
+
+def parse_quantity(text: str, field: str, dimension: str) -> QuantityT:
+    """A quantity from untrusted text such as ``"8y"``, ``"25 kg"`` or ``"55 lb"``.
+
+    The number and the unit are parsed apart; no expression is evaluated.
+    """
+    match = _NUMBER_RE.match(text)
+    if match is None or not match.group(2):
+        raise InvalidInputError(field, f"{text[:40]!r} is not a number followed by a unit")
+    number_text, unit_text = match.groups()
+    number: float | int = (
+        int(number_text) if re.fullmatch(r"[+-]?\d+", number_text) else float(number_text)
+    )
+    unit_text = _SHORT_UNITS.get(unit_text, unit_text)
+    return quantity_from(
+        ureg.Quantity(_real(number, field), parse_unit(unit_text, field)), field, dimension
+    )
+
+
+_SHORT_UNITS: Final[dict[str, str]] = {"y": "year", "yr": "year", "m": "month", "mo": "month"}
+
+
+def to_json_unit(unit: object) -> str:
+    """The unit as written in JSON: its UCUM code where the table has one."""
+    name = str(unit)
+    return _PINT_TO_UCUM.get(name, name)
