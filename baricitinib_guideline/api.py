@@ -60,6 +60,24 @@ def recommend(
             raise InvalidInputError("current_dose", "must be greater than zero")
     if response is not None and not isinstance(response, Response):
         raise InvalidInputError("response", f"must be a Response, got {response!r:.60}")
+    key = (patient.rule_key(), current_mg, response)
+    cached = _ANSWERS.get(key)
+    if cached is None:
+        cached = _decide(patient, current_mg, response)
+        if len(_ANSWERS) >= _MAX_ANSWERS:
+            _ANSWERS.clear()
+        _ANSWERS[key] = cached
+    return cached
+
+
+# Answers are immutable and depend only on the rule key, so they are shared.
+_ANSWERS: dict[tuple[object, ...], DoseRecommendation] = {}
+_MAX_ANSWERS: Final = 4096
+
+
+def _decide(
+    patient: Patient, current_mg: float | None, response: Response | None
+) -> DoseRecommendation:
     missing = _missing_follow_up(current_mg, response)
     if missing:
         return missing

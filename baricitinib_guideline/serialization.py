@@ -98,6 +98,37 @@ def _is_quantity(kind: Any) -> bool:
     return kind is pint.Quantity or get_origin(kind) is pint.Quantity
 
 
+def _strict_bool(data: object, _: object) -> bool:
+    if not isinstance(data, bool):
+        raise InvalidInputError("$", f"must be true or false, got {type(data).__name__}")
+    return data
+
+
+def _strict_str(data: object, _: object) -> str:
+    if not isinstance(data, str):
+        raise InvalidInputError("$", f"must be a string, got {type(data).__name__}")
+    return data
+
+
+def _strict_int(data: object, _: object) -> int:
+    if isinstance(data, bool) or not isinstance(data, int):
+        raise InvalidInputError("$", f"must be an integer, got {type(data).__name__}")
+    return data
+
+
+def _strict_float(data: object, _: object) -> float:
+    if isinstance(data, bool) or not isinstance(data, int | float):
+        raise InvalidInputError("$", f"must be a number, got {type(data).__name__}")
+    if not math.isfinite(data):
+        raise InvalidInputError("$", "must be finite")
+    return float(data)
+
+
+# JSON scalars are taken as they are: no "yes" read as true, no 5 read as "5".
+converter.register_structure_hook(bool, _strict_bool)
+converter.register_structure_hook(str, _strict_str)
+converter.register_structure_hook(int, _strict_int)
+converter.register_structure_hook(float, _strict_float)
 converter.register_unstructure_hook_func(_is_quantity, _unstructure_quantity)
 converter.register_structure_hook_func(_is_quantity, _structure_quantity)
 converter.register_unstructure_hook_func(_is_enum_set, _unstructure_enum_set)

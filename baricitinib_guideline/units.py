@@ -123,27 +123,46 @@ def _real(value: object, field: str) -> float | int:
     return number
 
 
+def _dimension_error(unit: Any, dimension: str) -> str | None:
+    """``None`` when ``unit`` has ``dimension``, else the rule it breaks (cached by unit)."""
+    key = (unit, dimension)
+    found = _dimension_cache.get(key, "")
+    if found == "":
+        ok = unit.dimensionality == ureg.get_dimensionality(dimension)
+        found = (
+            None if ok else f"must have {dimension} dimension, got {unit} ({unit.dimensionality})"
+        )
+        if len(_dimension_cache) < 1024:
+            _dimension_cache[key] = found
+    return found
+
+
+_dimension_cache: dict[tuple[Any, str], str | None] = {}
+
+
 def quantity_from(value: object, field: str, dimension: str) -> QuantityT:
     """``value`` as a quantity of this registry with the dimension ``dimension``.
 
     Accepts a pint quantity of any registry. The magnitude and the unit the
-    caller chose are kept, so nothing is lost.
+    caller chose are kept, so nothing is lost. A quantity of this registry
+    with a plain int or float magnitude is returned as it is (pint builds a
+    new object on arithmetic with such magnitudes, so it cannot change later).
     """
     if not isinstance(value, pint.Quantity):
         raise InvalidInputError(
             field,
             f"must be a pint Quantity with {dimension} dimension, got {type(value).__name__}",
         )
-    magnitude = _real(value.magnitude, field)
-    units = getattr(value, "_units", None)
-    if value._REGISTRY is ureg and units is not None:
-        unit = ureg.Unit(units)
-    else:
-        unit = parse_unit(str(value.units), field)
-    if unit.dimensionality != ureg.get_dimensionality(dimension):
-        raise InvalidInputError(
-            field, f"must have {dimension} dimension, got {unit} ({unit.dimensionality})"
-        )
+    magnitude = value.magnitude
+    plain = type(magnitude) is int or (type(magnitude) is float and math.isfinite(magnitude))
+    if not plain:
+        magnitude = _real(magnitude, field)
+    unit = value.units if value._REGISTRY is ureg else parse_unit(str(value.units), field)
+    problem = _dimension_error(unit, dimension)
+    if problem is not None:
+        raise InvalidInputError(field, problem)
+    if plain and value._REGISTRY is ureg:
+        return value
     return ureg.Quantity(magnitude, unit)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any, Final
 
+import attrs
 import pint
 from attrs import field, frozen
 
@@ -153,6 +154,7 @@ class Patient:
     """Creatinine clearance in mL/min, derived; ``None`` when unknown."""
     egfr_ml_min: float | None = field(init=False, eq=False, repr=False)
     """eGFR in mL/min/1.73 m2, derived; ``None`` when unknown."""
+    _key: tuple[object, ...] | None = field(init=False, default=None, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         months = _bounded(self.age, "age", "month", MAX_AGE_YEARS * 12, "years", zero=True)
@@ -169,6 +171,18 @@ class Patient:
                     value, name, "milliliter / minute", MAX_CLEARANCE_ML_MIN, "mL/min", zero=True
                 )
             object.__setattr__(self, f"{name}_ml_min", rate)
+
+    def rule_key(self) -> tuple[object, ...]:
+        """Every input the rules can read, in canonical units: equal keys, equal answers.
+
+        Built from all fields, so a new field is part of it without further
+        work; computed on first use.
+        """
+        key = self._key
+        if key is None:
+            key = tuple(_canonical_field(self, name) for name in _FIELD_NAMES)
+            object.__setattr__(self, "_key", key)
+        return key
 
     @property
     def age_years(self) -> float:
@@ -193,6 +207,26 @@ class Patient:
         """
         months = completed_months(birth_date, on)
         return cls(age=ureg.Quantity(months, "month"), weight=weight, **rest)
+
+
+_FIELD_NAMES = tuple(a.name for a in attrs.fields(Patient) if a.init)
+
+
+def _canonical_field(patient: Patient, name: str) -> object:
+    value = getattr(patient, name)
+    if isinstance(value, pint.Quantity):
+        return getattr(patient, _DERIVED[name])
+    if isinstance(value, Labs):
+        return (value.lymphocytes_per_l, value.neutrophils_per_l, value.haemoglobin_g_dl)
+    return value
+
+
+_DERIVED = {
+    "age": "age_months",
+    "weight": "weight_kg",
+    "creatinine_clearance": "creatinine_clearance_ml_min",
+    "egfr": "egfr_ml_min",
+}
 
 
 def _as_date(value: object, name: str) -> dt.date:

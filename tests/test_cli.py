@@ -1,0 +1,137 @@
+"""The command line: the main job of the README."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+
+import baricitinib_guideline as bg
+from baricitinib_guideline.cli import main
+
+
+def run(args: list[str]) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "baricitinib_guideline", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_sample_patient_without_options(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main([]) == 0
+    out = capsys.readouterr().out
+    assert "sample patient" in out
+    assert "Regimen: 2 mg once daily (recommended)" in out
+    assert "dose.child.low" in out
+
+
+def test_json_output_reads_back(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--age", "70y", "--risk", "vte", "--json"]) == 0
+    result = bg.from_json(capsys.readouterr().out, bg.DoseRecommendation)
+    assert result.regimen == bg.Regimen(dose=bg.Q_(2, "mg"))
+    assert result.reasons[0].source.references == (7,)
+
+
+def test_sample_as_json_is_valid(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["regimen"]["dose"] == {"value": 2, "unit": "mg"}
+
+
+@pytest.mark.parametrize(
+    ("args", "line"),
+    [
+        (["--age", "8y", "--weight", "55lb"], "Regimen: 2 mg once daily"),
+        (["--age", "8y", "--weight", "30000g"], "Regimen: 4 mg once daily"),
+        (["--age", "30mo", "--weight", "12 kg"], "Regimen: 2 mg once daily"),
+        (["--age", "8y"], "Missing: weight"),
+        (
+            ["--age", "40y", "--current-dose", "4mg", "--response", "sustained-control"],
+            "Regimen: 2 mg once daily (should be considered)",
+        ),
+        (
+            ["--birth-date", "2008-02-29", "--on", "2026-03-01", "--weight", "25kg"],
+            "Regimen: 4 mg once daily",
+        ),
+        (["--age", "30y", "--pregnant"], "Status: CONTRAINDICATED"),
+        (["--age", "6y", "--weight", "20kg", "--egfr", "50mL/min"], "Regimen: 1 mg once daily"),
+        (["--age", "30y", "--haemoglobin", "7.5g/dL"], "Status: NOT_RECOMMENDED"),
+    ],
+    ids=[
+        "pounds",
+        "grams",
+        "months",
+        "child-without-weight",
+        "taper",
+        "birth-date",
+        "pregnant",
+        "child-renal",
+        "low-haemoglobin",
+    ],
+)
+def test_patient_options(args: list[str], line: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(args) == 0
+    assert line in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--age", "2**99999999y"], "--age"),
+        (["--age", "8y", "--weight", "25"], "--weight"),
+        (["--age", "8kg"], "--age"),
+        (["--age", "-3y"], "age"),
+        (["--age", "8y", "--weight", "nan kg"], "--weight"),
+        (["--age", "8y", "--weight", "900kg"], "weight"),
+        (["--birth-date", "2030-01-01", "--on", "2026-01-01"], "birth_date"),
+        (["--birth-date", "yesterday"], "--birth-date"),
+        (["--age", "8y", "--birth-date", "2018-01-01"], "--age"),
+        (["--weight", "25kg"], "--age"),
+        (["--age", "8y", "--risk", "obesity"], "invalid choice"),
+        (["--unknown"], "unrecognized"),
+        (["--age"], "expected one argument"),
+        (["--age", "40y", "--haemoglobin", "5mmol/L"], "haemoglobin"),
+    ],
+    ids=[
+        "power-expression",
+        "weight-without-unit",
+        "age-in-kg",
+        "negative-age",
+        "nan",
+        "implausible-weight",
+        "future-birth",
+        "bad-date",
+        "age-and-birth-date",
+        "no-age",
+        "bad-risk",
+        "unknown-option",
+        "missing-value",
+        "molar-haemoglobin",
+    ],
+)
+def test_bad_input_is_one_line_on_stderr_with_exit_code_2(args: list[str], words: str) -> None:
+    done = run(args)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert words in lines[0]
+
+
+def test_console_script_is_installed() -> None:
+    import shutil
+
+    path = shutil.which("baricitinib-guideline") or str(
+        __import__("pathlib").Path(sys.executable).with_name("baricitinib-guideline")
+    )
+    done = subprocess.run(
+        [path, "--json"], capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 0
+    assert json.loads(done.stdout)["status"] == "RECOMMENDED"
