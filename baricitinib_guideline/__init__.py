@@ -9,6 +9,7 @@ traceable, computable rules.
 
 from .api import (
     citations,
+    combinations,
     explain,
     nma_result,
     nma_results,
@@ -19,7 +20,7 @@ from .api import (
 )
 from .errors import InvalidInputError
 from .knowledge import KNOWLEDGE_VERSION, statement
-from .knowledge.chapter import RECOMMENDATION
+from .knowledge.chapter import COMORBIDITIES_WITH_BENEFIT, RECOMMENDATION
 from .knowledge.references import REFERENCES
 from .model.core import DoseOption, DoseRecommendation, Reason, Regimen, Source
 from .model.enums import (
@@ -34,6 +35,8 @@ from .model.enums import (
 from .model.evidence import (
     Certainty,
     Citation,
+    Combination,
+    CombinationVerdict,
     ConfidenceInterval,
     FigureKind,
     MeanDifference,
@@ -53,12 +56,15 @@ from .units import Q_, ureg
 __version__ = "0.1.0"
 
 __all__ = [
+    "COMORBIDITIES_WITH_BENEFIT",
     "KNOWLEDGE_VERSION",
     "Q_",
     "RECOMMENDATION",
     "REFERENCES",
     "Certainty",
     "Citation",
+    "Combination",
+    "CombinationVerdict",
     "Comorbidity",
     "ConfidenceInterval",
     "Document",
@@ -89,6 +95,7 @@ __all__ = [
     "Visit",
     "__version__",
     "citations",
+    "combinations",
     "converter",
     "explain",
     "from_json",

@@ -8,11 +8,19 @@ import attrs
 
 from .errors import InvalidInputError
 from .knowledge import ALL_STATEMENTS, statement
-from .knowledge.chapter import NMA_RESULTS, SAFETY_FIGURES
+from .knowledge.chapter import COMBINATIONS, NMA_RESULTS, SAFETY_FIGURES
+from .knowledge.licence import LICENCE_COMBINATIONS
 from .knowledge.references import REFERENCES
 from .model.core import DoseRecommendation, Reason, Source
 from .model.enums import Modality, Response, Status
-from .model.evidence import Citation, MeanDifference, Outcome, SafetyFigure, Statement
+from .model.evidence import (
+    Citation,
+    Combination,
+    MeanDifference,
+    Outcome,
+    SafetyFigure,
+    Statement,
+)
 from .model.patient import Patient
 from .rules import dosing, licence
 from .rules._base import Constraint, Decision, regimen
@@ -20,6 +28,7 @@ from .units import QuantityT, canonical, quantity_from
 
 __all__ = [
     "citations",
+    "combinations",
     "explain",
     "nma_result",
     "nma_results",
@@ -183,6 +192,11 @@ def safety_figure(figure_id: str) -> SafetyFigure:
         if figure.id == figure_id:
             return figure
     raise InvalidInputError("figure_id", f"no safety figure {figure_id!r:.60}")
+
+
+def combinations() -> tuple[Combination, ...]:
+    """What the chapter, then the licence, say about other treatments alongside baricitinib."""
+    return COMBINATIONS + LICENCE_COMBINATIONS
 
 
 def statements() -> tuple[Statement, ...]:

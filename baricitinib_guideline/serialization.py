@@ -24,6 +24,7 @@ from .errors import InvalidInputError
 from .model.core import DoseOption, DoseRecommendation, Reason, Regimen, Source
 from .model.evidence import (
     Citation,
+    Combination,
     ConfidenceInterval,
     MeanDifference,
     Recommendation,
@@ -55,6 +56,7 @@ PUBLIC_CLASSES: Final[tuple[type, ...]] = (
     MeanDifference,
     SafetyFigure,
     Citation,
+    Combination,
     ScreeningPlan,
     ScreeningItem,
     Referral,

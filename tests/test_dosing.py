@@ -262,3 +262,66 @@ def test_foreign_registry_quantities_are_accepted() -> None:
     result = start(age=FOREIGN.Quantity(12, "year"), weight=FOREIGN.Quantity(66.14, "lb"))
     assert dose_mg(result) == 4
     assert pint.get_application_registry() is not bg.ureg  # type: ignore[no-untyped-call]
+
+
+# (id, patient fields, follow-up, statement the answer must cite)
+CITED = [
+    (
+        "under-2-cites-licence-age",
+        {"age": Q_(1, "year"), "weight": Q_(9, "kg")},
+        None,
+        "licence.min_age",
+    ),
+    (
+        "child-30kg-cites-high-band",
+        {"age": Q_(9, "year"), "weight": Q_(30, "kg")},
+        None,
+        "dose.child.high",
+    ),
+    (
+        "child-20kg-cites-low-band",
+        {"age": Q_(9, "year"), "weight": Q_(20, "kg")},
+        None,
+        "dose.child.low",
+    ),
+    ("adult-cites-taper-option", {"age": Q_(30, "year")}, None, "dose.adult.taper"),
+    ("risk-cites-escalation-option", {"age": Q_(66, "year")}, None, "dose.risk.escalate"),
+    (
+        "child-cites-taper-option",
+        {"age": Q_(9, "year"), "weight": Q_(20, "kg")},
+        None,
+        "dose.child.taper",
+    ),
+    (
+        "escalation-cites-may-be-considered",
+        {"age": Q_(70, "year")},
+        (2, IC),
+        "dose.risk.escalate",
+    ),
+    ("adult-taper-step-cites-taper", {"age": Q_(30, "year")}, (4, SC), "dose.adult.taper"),
+    (
+        "child-taper-step-cites-half",
+        {"age": Q_(9, "year"), "weight": Q_(40, "kg")},
+        (4, SC),
+        "dose.child.taper",
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("fields", "follow_up", "statement"),
+    [row[1:] for row in CITED],
+    ids=[row[0] for row in CITED],
+)
+def test_answer_cites_the_statement(
+    fields: dict[str, Any], follow_up: tuple[float, Response] | None, statement: str
+) -> None:
+    patient = bg.Patient(**fields)
+    if follow_up is None:
+        result = bg.recommend(patient)
+    else:
+        result = bg.recommend(patient, current_dose=Q_(follow_up[0], "mg"), response=follow_up[1])
+    cited = {r.source.statement for r in result.reasons} | {
+        o.source.statement for o in result.alternatives
+    }
+    assert statement in cited

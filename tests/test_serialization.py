@@ -46,7 +46,7 @@ def all_public_objects() -> list[object]:
     objects += list(bg.monitoring_schedule(dt.date(2024, 1, 31), until=dt.date(2024, 12, 31)))
     objects += list(bg.nma_results()) + [r.ci for r in bg.nma_results()]
     objects += list(bg.safety_figures()) + list(bg.REFERENCES) + list(bg.statements())
-    objects += [bg.RECOMMENDATION, bg.RECOMMENDATION.source]
+    objects += [bg.RECOMMENDATION, bg.RECOMMENDATION.source, *bg.combinations()]
     return objects
 
 

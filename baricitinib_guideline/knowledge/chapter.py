@@ -10,9 +10,11 @@ from __future__ import annotations
 from typing import Final
 
 from ..model.core import Source
-from ..model.enums import Document
+from ..model.enums import Comorbidity, Document
 from ..model.evidence import (
     Certainty,
+    Combination,
+    CombinationVerdict,
     ConfidenceInterval,
     FigureKind,
     MeanDifference,
@@ -612,3 +614,41 @@ SAFETY_FIGURES: Final[tuple[SafetyFigure, ...]] = tuple(
     )
     for fid, sid, measure, value, kind, population in _FIGURES
 )
+
+_V = CombinationVerdict
+
+# (therapy, verdict, statement, paraphrase)
+_COMBINATIONS: Final = (
+    (
+        "emollients",
+        _V.RECOMMENDED,
+        "combo.topicals",
+        "Combine with emollients, as with any systemic treatment of atopic eczema.",
+    ),
+    (
+        "topical anti-inflammatory treatment",
+        _V.RECOMMENDED,
+        "combo.topicals",
+        "Combine with topical anti-inflammatory treatment whenever it is needed.",
+    ),
+    (
+        "other systemic treatments",
+        _V.NO_DATA,
+        "combo.no_systemic_data",
+        "No published study of baricitinib with another systemic treatment in atopic eczema.",
+    ),
+    (
+        "methotrexate",
+        _V.ESTABLISHED_IN_OTHER_DISEASE,
+        "combo.mtx_ra",
+        "Established with baricitinib in rheumatoid arthritis; not studied in atopic eczema.",
+    ),
+)
+
+COMBINATIONS: Final[tuple[Combination, ...]] = tuple(
+    Combination(therapy=therapy, verdict=verdict, text=text, source=_BY_ID[sid].source)
+    for therapy, verdict, sid, text in _COMBINATIONS
+)
+
+COMORBIDITIES_WITH_BENEFIT: Final[frozenset[Comorbidity]] = frozenset(Comorbidity)
+"""Every concomitant disease the chapter names as likely to benefit (special.comorbidities)."""

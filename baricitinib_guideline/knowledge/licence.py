@@ -8,7 +8,7 @@ from typing import Final
 
 from ..model.core import Source
 from ..model.enums import Document
-from ..model.evidence import Statement
+from ..model.evidence import Combination, CombinationVerdict, Statement
 
 _L = tuple[str, str, str, str]
 
@@ -173,3 +173,21 @@ NEUTROPHILS_MIN_PER_L: Final = 1.0e9
 HAEMOGLOBIN_MIN_G_DL: Final = 8.0
 NO_BENEFIT_WEEKS: Final = 8
 LIPID_CHECK_WEEKS: Final = 12
+
+
+_BY_ID: Final = {entry.id: entry for entry in LICENCE_STATEMENTS}
+
+LICENCE_COMBINATIONS: Final[tuple[Combination, ...]] = (
+    Combination(
+        therapy="topical corticosteroids",
+        verdict=CombinationVerdict.PERMITTED,
+        text="Baricitinib may be used with or without topical corticosteroids.",
+        source=_BY_ID["smpc.topicals"].source,
+    ),
+    Combination(
+        therapy="topical calcineurin inhibitors",
+        verdict=CombinationVerdict.PERMITTED,
+        text="Only on sensitive areas such as face, neck, skin folds and genital area.",
+        source=_BY_ID["smpc.topicals"].source,
+    ),
+)

@@ -14,6 +14,8 @@ from .core import Source
 __all__ = [
     "Certainty",
     "Citation",
+    "Combination",
+    "CombinationVerdict",
     "ConfidenceInterval",
     "FigureKind",
     "MeanDifference",
@@ -224,3 +226,26 @@ class Citation:
         if self.pages:
             where += f":{self.pages}"
         return f"{self.number}. {self.authors.rstrip('.')}. {self.title}. {where}."
+
+
+class CombinationVerdict(Enum):
+    """What a source says about combining baricitinib with another treatment."""
+
+    RECOMMENDED = "RECOMMENDED"
+    """The guideline recommends the combination."""
+    PERMITTED = "PERMITTED"
+    """The licence allows it (with any restriction in the text)."""
+    NO_DATA = "NO_DATA"
+    """No published study in atopic eczema."""
+    ESTABLISHED_IN_OTHER_DISEASE = "ESTABLISHED_IN_OTHER_DISEASE"
+    """An established regimen in another disease, not studied in atopic eczema."""
+
+
+@frozen
+class Combination:
+    """A statement about baricitinib together with another treatment."""
+
+    therapy: str = field(validator=is_text("therapy", empty=False))
+    verdict: CombinationVerdict = field(validator=instance_of("verdict", CombinationVerdict))
+    text: str = field(validator=is_text("text", empty=False))
+    source: Source = field(validator=instance_of("source", Source))
