@@ -31,9 +31,14 @@ SAMPLE_ARGS = ("--age", "8y", "--weight", "25kg")
 """The built-in sample patient: a child of 8 years weighing 25 kg."""
 
 
+def one_line(message: str) -> str:
+    """The message with control characters escaped, so it prints as one line."""
+    return "".join(ch if ch.isprintable() else ascii(ch)[1:-1] for ch in message)
+
+
 class _Parser(argparse.ArgumentParser):
     def error(self, message: str) -> NoReturn:
-        self.exit(2, f"{self.prog}: error: {message}\n")
+        self.exit(2, f"{self.prog}: error: {one_line(message)}\n")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -158,7 +163,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         response = RESPONSES[args.response] if args.response else None
         result = api.recommend(patient, current_dose=dose, response=response)
     except InvalidInputError as exc:
-        print(f"{parser.prog}: error: {exc}", file=sys.stderr)
+        print(f"{parser.prog}: error: {one_line(str(exc))}", file=sys.stderr)
         return 2
     print(to_json(result) if args.json else render(patient, result))
     return 0

@@ -15,19 +15,26 @@ class InvalidInputError(ValueError):
 
     field: str
     rule: str
+    part: str
+    """For a quantity, which part broke the rule: ``"value"`` or ``"unit"`` (else empty)."""
 
-    def __init__(self, field: str, rule: str) -> None:
+    def __init__(self, field: str, rule: str, *, part: str = "") -> None:
         self.field = field
         self.rule = rule
+        self.part = part
         super().__init__(f"{field}: {rule}")
 
-    def __reduce__(self) -> tuple[type[InvalidInputError], tuple[str, str]]:
-        return (type(self), (self.field, self.rule))
+    def __reduce__(self) -> tuple[object, ...]:
+        return (_rebuild, (self.field, self.rule, self.part))
 
     def at(self, prefix: str) -> InvalidInputError:
-        """The same error with its field placed under ``prefix`` (a JSON path)."""
+        """The same error with its field (and part) placed under ``prefix``, a JSON path."""
         field = self.field
         if field.startswith("$"):
             field = field[1:].lstrip(".")
-        path = f"{prefix}.{field}" if field else prefix
-        return InvalidInputError(path, self.rule)
+        steps = [step for step in (prefix, field, self.part) if step]
+        return InvalidInputError(".".join(steps), self.rule)
+
+
+def _rebuild(field: str, rule: str, part: str) -> InvalidInputError:
+    return InvalidInputError(field, rule, part=part)

@@ -164,9 +164,9 @@ def _path_error(exc: cattrs.BaseValidationError) -> InvalidInputError:
     message = messages[0] if messages else str(exc)
     rule, _, path = message.rpartition(" @ ")
     inner = _first_invalid(exc)
-    if inner is not None and inner.field not in ("$", ""):
+    if inner is not None:
         # A field name (from a constructor or a quantity hook) extends the path.
-        path = f"{path}.{inner.field}"
+        return inner.at(path or "$")
     return InvalidInputError(path or "$", rule or message)
 
 

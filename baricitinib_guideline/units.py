@@ -119,7 +119,9 @@ def _real(value: object, field: str) -> float | int:
     else:
         number = float(value)
     if isinstance(number, float) and not math.isfinite(number):
-        raise InvalidInputError(field, "magnitude must be finite (not NaN or infinity)")
+        raise InvalidInputError(
+            field, "magnitude must be finite (not NaN or infinity)", part="value"
+        )
     return number
 
 
@@ -160,7 +162,7 @@ def quantity_from(value: object, field: str, dimension: str) -> QuantityT:
     unit = value.units if value._REGISTRY is ureg else parse_unit(str(value.units), field)
     problem = _dimension_error(unit, dimension)
     if problem is not None:
-        raise InvalidInputError(field, problem)
+        raise InvalidInputError(field, problem, part="unit")
     if plain and value._REGISTRY is ureg:
         return value
     return ureg.Quantity(magnitude, unit)
@@ -191,6 +193,8 @@ def parse_quantity(text: str, field: str, dimension: str) -> QuantityT:
 
     The number and the unit are parsed apart; no expression is evaluated.
     """
+    if not isinstance(text, str) or len(text) > _MAX_QUANTITY_TEXT:
+        raise InvalidInputError(field, "is not a short text of a number followed by a unit")
     match = _NUMBER_RE.match(text)
     if match is None or not match.group(2):
         raise InvalidInputError(field, f"{text[:40]!r} is not a number followed by a unit")
@@ -199,11 +203,11 @@ def parse_quantity(text: str, field: str, dimension: str) -> QuantityT:
         int(number_text) if re.fullmatch(r"[+-]?\d+", number_text) else float(number_text)
     )
     unit_text = _SHORT_UNITS.get(unit_text, unit_text)
-    return quantity_from(
-        ureg.Quantity(_real(number, field), parse_unit(unit_text, field)), field, dimension
-    )
+    quantity = ureg.Quantity(_real(number, field), parse_unit(unit_text, field))
+    return quantity_from(quantity, field, dimension)
 
 
+_MAX_QUANTITY_TEXT: Final = 80
 _SHORT_UNITS: Final[dict[str, str]] = {"y": "year", "yr": "year", "m": "month", "mo": "month"}
 
 

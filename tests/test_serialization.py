@@ -187,3 +187,39 @@ def test_converter_is_shared() -> None:
         "dose": {"value": 2, "unit": "mg"},
         "frequency": "ONCE_DAILY",
     }
+
+
+EXACT_PATHS = [
+    (
+        '{"age": {"value": 8, "unit": "a"}, "weight": {"value": -1, "unit": "kg"}}',
+        "$.weight.value",
+    ),
+    ('{"age": {"value": 131, "unit": "a"}}', "$.age.value"),
+    ('{"age": {"value": 8, "unit": "kg"}}', "$.age.unit"),
+    ('{"age": {"value": 8, "unit": "x**99"}}', "$.age.unit"),
+    ('{"age": {"value": "8", "unit": "a"}}', "$.age.value"),
+    (
+        '{"age": {"value": 8, "unit": "a"}, "labs": {"haemoglobin": {"value": 5, "unit": "mmol/L"}}}',
+        "$.labs.haemoglobin.unit",
+    ),
+    ('{"age": {"value": 8, "unit": "a"}, "pregnant": 1}', "$.pregnant"),
+    ('{"age": {"value": 8, "unit": "a"}, "risk_factors": ["VTE", 3]}', "$.risk_factors[1]"),
+]
+
+
+@pytest.mark.parametrize(
+    ("text", "path"), EXACT_PATHS, ids=[f"{i}-{p}" for i, (_, p) in enumerate(EXACT_PATHS)]
+)
+def test_error_names_the_exact_json_path(text: str, path: str) -> None:
+    with pytest.raises(bg.InvalidInputError) as caught:
+        bg.from_json(text, bg.Patient)
+    assert caught.value.field == path
+    assert str(caught.value) == f"{path}: {caught.value.rule}"
+
+
+def test_error_survives_pickling() -> None:
+    import pickle
+
+    error = bg.InvalidInputError("weight", "must not be negative", part="value")
+    again = pickle.loads(pickle.dumps(error))
+    assert (again.field, again.rule, again.part) == ("weight", "must not be negative", "value")

@@ -95,9 +95,11 @@ class Regimen:
     def __attrs_post_init__(self) -> None:
         mg = canonical(self.dose, "milligram")
         if mg <= 0:
-            raise InvalidInputError("dose", "must be greater than zero")
+            raise InvalidInputError("dose", "must be greater than zero", part="value")
         if mg > MAX_DOSE_MG:
-            raise InvalidInputError("dose", f"must not exceed {MAX_DOSE_MG:g} mg (implausible)")
+            raise InvalidInputError(
+                "dose", f"must not exceed {MAX_DOSE_MG:g} mg (implausible)", part="value"
+            )
         object.__setattr__(self, "dose_mg", mg)
 
     def __str__(self) -> str:

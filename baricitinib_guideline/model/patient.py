@@ -32,11 +32,13 @@ def _bounded(
 ) -> float:
     number = canonical(value, unit)
     if number < 0:
-        raise InvalidInputError(name, "must not be negative")
+        raise InvalidInputError(name, "must not be negative", part="value")
     if number == 0 and not zero:
-        raise InvalidInputError(name, "must be greater than zero")
+        raise InvalidInputError(name, "must be greater than zero", part="value")
     if number > upper:
-        raise InvalidInputError(name, f"is implausible (more than {upper:g} {label})")
+        raise InvalidInputError(
+            name, f"is implausible (more than {upper:g} {label})", part="value"
+        )
     return number
 
 
@@ -55,6 +57,7 @@ def _haemoglobin(value: object) -> QuantityT | None:
         raise InvalidInputError(
             "haemoglobin",
             "molar units (mmol/L) need a molar mass the library does not assume; give g/dL or g/L",
+            part="unit",
         )
     return quantity_from(value, "haemoglobin", "[mass] / [volume]")
 
