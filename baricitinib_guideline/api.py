@@ -11,7 +11,7 @@ from .knowledge import ALL_STATEMENTS, statement
 from .knowledge.chapter import COMBINATIONS, NMA_RESULTS, SAFETY_FIGURES
 from .knowledge.licence import LICENCE_COMBINATIONS
 from .knowledge.references import REFERENCES
-from .model.core import DoseRecommendation, Reason, Source
+from .model.core import DoseRecommendation, Source
 from .model.enums import Modality, Response, Status
 from .model.evidence import (
     Citation,
@@ -23,7 +23,7 @@ from .model.evidence import (
 )
 from .model.patient import Patient
 from .rules import dosing, licence
-from .rules._base import Constraint, Decision, regimen
+from .rules._base import Constraint, Decision, because, regimen
 from .units import QuantityT, canonical, quantity_from
 
 __all__ = [
@@ -111,14 +111,7 @@ def _missing_follow_up(
     return DoseRecommendation(
         status=Status.INSUFFICIENT_INFORMATION,
         missing=(name,),
-        reasons=(
-            Reason(
-                code="follow-up-needs-dose-and-response",
-                text="The next step needs both the current dose and the response to it; "
-                f"{name} is not given.",
-                source=statement("dose.half.box").source,
-            ),
-        ),
+        reasons=(because("follow-up-needs-dose-and-response", missing=name),),
     )
 
 

@@ -29,5 +29,5 @@ def fresh_memo() -> None:
     from baricitinib_guideline.rules import _base
 
     api._ANSWERS.clear()
-    for cached in (_base.reason, _base.option, _base.regimen):
+    for cached in (_base._reason, _base.option, _base.regimen):
         cached.cache_clear()

@@ -220,7 +220,7 @@ def test_follow_up_accepts_micrograms_and_foreign_registry() -> None:
 def test_unknown_current_dose_falls_back_to_start_and_says_so() -> None:
     result = bg.recommend(bg.Patient(**ADULT), current_dose=Q_(3, "mg"), response=SC)
     assert dose_mg(result) == 4
-    assert result.reasons[0].code == "current-dose-not-in-chapter"
+    assert result.reasons[0].code == "current-dose-not-in-chapter-adult"
 
 
 def test_no_benefit_after_8_weeks_stops() -> None:

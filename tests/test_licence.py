@@ -74,7 +74,7 @@ def test_adult_renal_function(
 def test_unknown_renal_function_adds_a_check_but_keeps_the_dose() -> None:
     result = answer(**ADULT)
     assert dose(result) == 4.0
-    assert any(r.code == "check-renal-function" for r in result.reasons)
+    assert any(r.code == "check-renal-function-adult" for r in result.reasons)
 
 
 RENAL_CHILD = [
@@ -165,6 +165,14 @@ def test_blood_counts_on_treatment_interrupt(labs: bg.Labs, starts: bool) -> Non
     if not starts:
         assert "smpc.labs.interrupt" in cited(result)
         assert any("interrupt" in r.text for r in result.reasons)
+
+
+def test_no_blood_count_check_when_all_are_given_or_on_treatment() -> None:
+    assert "check-blood-counts" not in {r.code for r in answer(**ADULT, labs=GOOD_LABS).reasons}
+    on_treatment = bg.recommend(
+        bg.Patient(**ADULT), current_dose=Q_(4, "mg"), response=Response.SUSTAINED_CONTROL
+    )
+    assert "check-blood-counts" not in {r.code for r in on_treatment.reasons}
 
 
 def test_missing_blood_counts_are_named() -> None:

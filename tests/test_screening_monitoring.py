@@ -153,17 +153,33 @@ def test_long_schedule_is_three_monthly() -> None:
 
 
 @pytest.mark.parametrize(
-    ("start", "until", "field"),
+    ("start", "until", "field", "words"),
     [
-        (dt.date(2026, 2, 1), dt.date(2026, 1, 1), "until"),
-        ("2026-01-01", dt.date(2026, 2, 1), "start"),
-        (dt.datetime(2026, 1, 1, 8), dt.date(2026, 2, 1), "start"),
-        (dt.date(2026, 1, 1), None, "until"),
-        (dt.date(1800, 1, 1), dt.date(2026, 1, 1), "until"),
+        (dt.date(2026, 2, 1), dt.date(2026, 1, 1), "until", "before start"),
+        ("2026-01-01", dt.date(2026, 2, 1), "start", "must be a date, got str"),
+        (dt.datetime(2026, 1, 1, 8), dt.date(2026, 2, 1), "start", "got datetime"),
+        (dt.date(2026, 1, 1), None, "until", "got NoneType"),
+        (dt.date(1895, 1, 1), dt.date(2026, 1, 1), "until", "within 130 years"),
     ],
     ids=["until-before-start", "start-string", "start-datetime", "until-none", "too-long"],
 )
-def test_monitoring_rejects(start: object, until: object, field: str) -> None:
+def test_monitoring_rejects(start: object, until: object, field: str, words: str) -> None:
     with pytest.raises(bg.InvalidInputError) as caught:
         bg.monitoring_schedule(start, until=until)  # type: ignore[arg-type]
     assert caught.value.field == field
+    assert words in caught.value.rule
+
+
+def test_a_span_of_130_calendar_years_is_accepted() -> None:
+    visits = bg.monitoring_schedule(dt.date(1896, 1, 1), until=dt.date(2026, 1, 1))
+    assert visits[-1].date == dt.date(2026, 1, 1)
+
+
+def test_lipid_visit_on_the_last_day_is_included() -> None:
+    start = dt.date(2026, 3, 1)
+    last = start + dt.timedelta(weeks=12)
+    visits = bg.monitoring_schedule(start, until=last)
+    assert visits[-1].date == last
+    assert visits[-1].sources[0].statement == "smpc.lipids"
+    before = bg.monitoring_schedule(start, until=last - dt.timedelta(days=1))
+    assert all(v.sources[0].statement != "smpc.lipids" for v in before)

@@ -7,6 +7,7 @@ from functools import lru_cache
 from attrs import frozen
 
 from ..knowledge import statement
+from ..knowledge.wording import CONDITIONS, REASONS
 from ..model.core import DoseOption, Reason, Regimen, Source
 from ..model.enums import Modality, Status
 from ..units import ureg
@@ -25,14 +26,21 @@ def source(statement_id: str) -> Source:
     return statement(statement_id).source
 
 
+def because(code: str, **values: object) -> Reason:
+    """The reason ``code`` of the wording catalogue, with ``values`` filled in."""
+    return _reason(code, tuple(sorted(values.items())))
+
+
 @lru_cache(maxsize=1024)
-def reason(code: str, text: str, statement_id: str) -> Reason:
-    """A reason citing the knowledge entry ``statement_id``."""
-    return Reason(code=code, text=text, source=source(statement_id))
+def _reason(code: str, values: tuple[tuple[str, object], ...]) -> Reason:
+    statement_id, text = REASONS[code]
+    return Reason(code=code, text=text.format(**dict(values)), source=source(statement_id))
 
 
 @lru_cache(maxsize=256)
-def option(dose_mg: float, modality: Modality, condition: str, statement_id: str) -> DoseOption:
+def option(code: str, dose_mg: float, modality: Modality) -> DoseOption:
+    """The regimen of ``dose_mg`` under the catalogue's condition ``code``."""
+    statement_id, condition = CONDITIONS[code]
     return DoseOption(
         regimen=regimen(dose_mg),
         modality=modality,

@@ -10,68 +10,45 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from ..knowledge import licence as lic
+from ..knowledge.wording import LOW_COUNT_WORDS, RISK_WORDS
 from ..model.enums import RiskFactor, Status
-from ..model.patient import Patient
-from ._base import Constraint, reason
+from ..model.patient import Labs, Patient
+from ._base import Constraint, because
 from .dosing import is_adult, is_older_adult
 
 Rule = Callable[[Patient, bool], tuple[Constraint, ...]]
 
+NO_LABS = Labs()
 
-def _stop(status: Status, code: str, text: str, statement_id: str) -> Constraint:
-    return Constraint(reason=reason(code, text, statement_id), status=status)
+# The EMA measures' "no suitable alternative" group, beside age 65 and over.
+EMA_RISKS = (RiskFactor.SMOKING, RiskFactor.MACE, RiskFactor.MALIGNANCY)
 
 
-def _note(code: str, text: str, statement_id: str) -> Constraint:
-    return Constraint(reason=reason(code, text, statement_id))
+def _stop(status: Status, code: str, **values: object) -> tuple[Constraint, ...]:
+    return (Constraint(reason=because(code, **values), status=status),)
+
+
+def _note(code: str, **values: object) -> tuple[Constraint, ...]:
+    return (Constraint(reason=because(code, **values)),)
 
 
 def pregnancy(patient: Patient, on_treatment: bool) -> tuple[Constraint, ...]:
     """Pregnancy contraindicates baricitinib; contraception advice where pregnancy is possible."""
     if patient.pregnant:
-        return (
-            _stop(
-                Status.CONTRAINDICATED,
-                "pregnancy",
-                "Pregnancy: baricitinib is contraindicated.",
-                "smpc.contraindications",
-            ),
-        )
+        return _stop(Status.CONTRAINDICATED, "pregnancy")
     if patient.can_become_pregnant:
-        return (
-            _note(
-                "contraception",
-                "Use effective contraception during treatment and for at least 1 week after it.",
-                "smpc.contraception",
-            ),
-        )
+        return _note("contraception")
     return ()
 
 
 def breastfeeding(patient: Patient, on_treatment: bool) -> tuple[Constraint, ...]:
-    if not patient.breastfeeding:
-        return ()
-    return (
-        _stop(
-            Status.NOT_RECOMMENDED,
-            "breastfeeding",
-            "Breastfeeding: baricitinib is not to be used.",
-            "smpc.breastfeeding",
-        ),
-    )
+    return _stop(Status.NOT_RECOMMENDED, "breastfeeding") if patient.breastfeeding else ()
 
 
 def hepatic(patient: Patient, on_treatment: bool) -> tuple[Constraint, ...]:
     if not patient.severe_hepatic_impairment:
         return ()
-    return (
-        _stop(
-            Status.NOT_RECOMMENDED,
-            "severe-hepatic-impairment",
-            "Severe hepatic impairment: baricitinib is not recommended.",
-            "smpc.hepatic",
-        ),
-    )
+    return _stop(Status.NOT_RECOMMENDED, "severe-hepatic-impairment")
 
 
 def renal(patient: Patient, on_treatment: bool) -> tuple[Constraint, ...]:
@@ -83,81 +60,29 @@ def renal(patient: Patient, on_treatment: bool) -> tuple[Constraint, ...]:
 
 def _adult_renal(clearance: float | None) -> tuple[Constraint, ...]:
     if clearance is None:
-        return (
-            _note(
-                "check-renal-function",
-                "Creatinine clearance is not given: check renal function before starting "
-                "(2 mg at 30 to 60 mL/min; not recommended below 30 mL/min).",
-                "smpc.renal.adult_moderate",
-            ),
-        )
+        return _note("check-renal-function-adult")
     if clearance < lic.ADULT_RENAL_NOT_RECOMMENDED_BELOW_ML_MIN:
-        return (
-            _stop(
-                Status.NOT_RECOMMENDED,
-                "creatinine-clearance-under-30",
-                f"Creatinine clearance {clearance:g} mL/min (below 30): not recommended.",
-                "smpc.renal.adult_severe",
-            ),
-        )
+        return _stop(Status.NOT_RECOMMENDED, "creatinine-clearance-under-30", clearance=clearance)
     if clearance <= lic.ADULT_RENAL_REDUCED_UP_TO_ML_MIN:
-        return (
-            Constraint(
-                reason=reason(
-                    "creatinine-clearance-30-to-60",
-                    f"Creatinine clearance {clearance:g} mL/min (30 to 60): 2 mg once daily.",
-                    "smpc.renal.adult_moderate",
-                ),
-                limit_mg=lic.RESTRICTED_ADULT_MG,
-            ),
-        )
+        reason = because("creatinine-clearance-30-to-60", clearance=clearance)
+        return (Constraint(reason=reason, limit_mg=lic.RESTRICTED_ADULT_MG),)
     return ()
 
 
 def _child_renal(patient: Patient) -> tuple[Constraint, ...]:
     egfr = patient.egfr_ml_min
     if egfr is None:
-        if patient.creatinine_clearance_ml_min is not None:
-            return (
-                Constraint(
-                    reason=reason(
-                        "child-egfr-needed",
-                        "For children the licence's reduced-dose bands are eGFR per 1.73 m2; an "
-                        "absolute creatinine clearance cannot be placed in them. Give the eGFR.",
-                        "smpc.renal.child_bands",
-                    ),
-                    status=Status.INSUFFICIENT_INFORMATION,
-                    missing=("egfr",),
-                ),
-            )
+        if patient.creatinine_clearance_ml_min is None:
+            return _note("check-renal-function-child")
+        reason = because("child-egfr-needed")
         return (
-            _note(
-                "check-renal-function",
-                "Renal function is not given: check it before starting (children with reduced "
-                "function take half the dose).",
-                "smpc.renal.child",
-            ),
+            Constraint(reason=reason, status=Status.INSUFFICIENT_INFORMATION, missing=("egfr",)),
         )
     if egfr < lic.CHILD_EGFR_NO_DATA_BELOW:
-        return (
-            _stop(
-                Status.NOT_RECOMMENDED,
-                "child-egfr-under-40",
-                f"eGFR {egfr:g} mL/min/1.73 m2 (below 40): no data in children; not recommended.",
-                "smpc.renal.child_bands",
-            ),
-        )
+        return _stop(Status.NOT_RECOMMENDED, "child-egfr-under-40", egfr=egfr)
     if egfr < lic.CHILD_EGFR_REDUCED_BELOW:
-        return (
-            Constraint(
-                reason=reason(
-                    "child-reduced-renal-function",
-                    f"eGFR {egfr:g} mL/min/1.73 m2 (40 to under 60): half the recommended dose.",
-                    "smpc.renal.child",
-                ),
-                factor=lic.CHILD_RESTRICTION_FACTOR,
-            ),
-        )
+        reason = because("child-reduced-renal-function", egfr=egfr)
+        return (Constraint(reason=reason, factor=lic.CHILD_RESTRICTION_FACTOR),)
     return ()
 
 
@@ -165,131 +90,46 @@ def oat3_inhibitor(patient: Patient, on_treatment: bool) -> tuple[Constraint, ..
     if not patient.strong_oat3_inhibitor:
         return ()
     if is_adult(patient):
-        return (
-            Constraint(
-                reason=reason(
-                    "strong-oat3-inhibitor",
-                    "Strong OAT3 inhibitor such as probenecid: 2 mg once daily.",
-                    "smpc.oat3.adult",
-                ),
-                limit_mg=lic.RESTRICTED_ADULT_MG,
-            ),
-        )
-    return (
-        Constraint(
-            reason=reason(
-                "strong-oat3-inhibitor-child",
-                "Strong OAT3 inhibitor such as probenecid: half the dose.",
-                "smpc.oat3.child",
-            ),
-            factor=lic.CHILD_RESTRICTION_FACTOR,
-        ),
-    )
+        reason = because("strong-oat3-inhibitor")
+        return (Constraint(reason=reason, limit_mg=lic.RESTRICTED_ADULT_MG),)
+    reason = because("strong-oat3-inhibitor-child")
+    return (Constraint(reason=reason, factor=lic.CHILD_RESTRICTION_FACTOR),)
 
 
 def blood_counts(patient: Patient, on_treatment: bool) -> tuple[Constraint, ...]:
     """Do not start, or interrupt, below the licence's blood-count thresholds."""
-    labs = patient.labs
+    labs = patient.labs or NO_LABS
     values = {
-        "lymphocytes": (
-            None if labs is None else labs.lymphocytes_per_l,
-            lic.LYMPHOCYTES_MIN_PER_L,
-            "lymphocytes below 0.5 x 10^9/L",
-        ),
-        "neutrophils": (
-            None if labs is None else labs.neutrophils_per_l,
-            lic.NEUTROPHILS_MIN_PER_L,
-            "neutrophils below 1 x 10^9/L",
-        ),
-        "haemoglobin": (
-            None if labs is None else labs.haemoglobin_g_dl,
-            lic.HAEMOGLOBIN_MIN_G_DL,
-            "haemoglobin below 8 g/dL",
-        ),
+        "lymphocytes": (labs.lymphocytes_per_l, lic.LYMPHOCYTES_MIN_PER_L),
+        "neutrophils": (labs.neutrophils_per_l, lic.NEUTROPHILS_MIN_PER_L),
+        "haemoglobin": (labs.haemoglobin_g_dl, lic.HAEMOGLOBIN_MIN_G_DL),
     }
-    low = [text for value, limit, text in values.values() if value is not None and value < limit]
+    low = [name for name, (value, limit) in values.items() if value is not None and value < limit]
     if low:
-        if on_treatment:
-            return (
-                _stop(
-                    Status.NOT_RECOMMENDED,
-                    "interrupt-low-blood-count",
-                    f"{'; '.join(low).capitalize()}: interrupt treatment until the values are "
-                    "above the threshold again.",
-                    "smpc.labs.interrupt",
-                ),
-            )
-        return (
-            _stop(
-                Status.NOT_RECOMMENDED,
-                "low-blood-count",
-                f"{'; '.join(low).capitalize()}: do not start treatment.",
-                "smpc.labs.start",
-            ),
-        )
-    unknown = [name for name, (value, _, _) in values.items() if value is None]
+        words = "; ".join(LOW_COUNT_WORDS[name] for name in low).capitalize()
+        code = "interrupt-low-blood-count" if on_treatment else "low-blood-count"
+        return _stop(Status.NOT_RECOMMENDED, code, low=words)
+    unknown = [name for name, (value, _) in values.items() if value is None]
     if unknown and not on_treatment:
-        return (
-            _note(
-                "check-blood-counts",
-                f"Not given: {', '.join(unknown)}. Check them before starting (do not start "
-                "below the licence's thresholds).",
-                "smpc.labs.start",
-            ),
-        )
+        return _note("check-blood-counts", unknown=", ".join(unknown))
     return ()
-
-
-_EMA_RISKS = {
-    RiskFactor.SMOKING: "current or long-time past smoker",
-    RiskFactor.MACE: "increased risk of major cardiovascular problems",
-    RiskFactor.MALIGNANCY: "increased risk of cancer",
-    RiskFactor.VTE: "increased risk of venous thromboembolism",
-}
 
 
 def jak_safety_measures(patient: Patient, on_treatment: bool) -> tuple[Constraint, ...]:
     """EMA measures for JAK inhibitors: no suitable alternative, lowest effective dose."""
-    found: list[Constraint] = []
-    groups = [
-        text
-        for risk, text in sorted(_EMA_RISKS.items(), key=lambda item: item[0].name)
-        if risk in patient.risk_factors and risk is not RiskFactor.VTE
-    ]
-    if is_older_adult(patient):
-        groups.insert(0, "aged 65 or over")
+    groups = ["AGED_65"] if is_older_adult(patient) else []
+    groups += [risk.name for risk in EMA_RISKS if risk in patient.risk_factors]
+    found: tuple[Constraint, ...] = ()
     if groups:
-        found.append(
-            _note(
-                "ema-no-suitable-alternative",
-                f"{'; '.join(groups).capitalize()}: use only if no suitable alternative exists, "
-                "at the lowest effective dose.",
-                "smpc.jak.no_alternative",
-            )
-        )
+        words = "; ".join(RISK_WORDS[name] for name in groups).capitalize()
+        found += _note("ema-no-suitable-alternative", groups=words)
     if RiskFactor.VTE in patient.risk_factors:
-        found.append(
-            _note(
-                "ema-vte-caution",
-                "Increased risk of venous thromboembolism: use with caution and at a lower "
-                "dose where possible.",
-                "smpc.jak.vte_caution",
-            )
-        )
-    return tuple(found)
+        found += _note("ema-vte-caution")
+    return found
 
 
 def live_vaccines(patient: Patient, on_treatment: bool) -> tuple[Constraint, ...]:
-    if on_treatment:
-        return ()
-    return (
-        _note(
-            "vaccinations",
-            "Bring vaccinations up to date before starting; no live attenuated vaccines during "
-            "or immediately before treatment.",
-            "smpc.live_vaccines",
-        ),
-    )
+    return () if on_treatment else _note("vaccinations")
 
 
 RULES: tuple[Rule, ...] = (

@@ -8,6 +8,7 @@ from typing import Final
 
 from ..errors import InvalidInputError
 from ..knowledge import licence as lic
+from ..knowledge.plans import VISIT_PURPOSES
 from ..model.plans import LabTest, Visit
 from ._base import source
 
@@ -53,7 +54,7 @@ def monitoring_schedule(start: dt.date, *, until: dt.date) -> tuple[Visit, ...]:
             Visit(
                 date=first + FIRST_VISIT,
                 tests=CHAPTER_TESTS,
-                purpose="Four weeks into treatment (chapter).",
+                purpose=VISIT_PURPOSES["four-weeks"],
                 sources=chapter,
             )
         )
@@ -63,8 +64,7 @@ def monitoring_schedule(start: dt.date, *, until: dt.date) -> tuple[Visit, ...]:
             Visit(
                 date=lipid_day,
                 tests=frozenset({LabTest.LIPID_PROFILE}),
-                purpose="Lipids 12 weeks after starting (licence); the chapter's plan also checks "
-                "them at 4 weeks and every three months, so both are kept.",
+                purpose=VISIT_PURPOSES["licence-lipids"],
                 sources=(source("smpc.lipids"),),
             )
         )
@@ -74,7 +74,7 @@ def monitoring_schedule(start: dt.date, *, until: dt.date) -> tuple[Visit, ...]:
             Visit(
                 date=day,
                 tests=CHAPTER_TESTS,
-                purpose="Three-monthly while on therapy (chapter).",
+                purpose=VISIT_PURPOSES["three-monthly"],
                 sources=chapter,
             )
         )

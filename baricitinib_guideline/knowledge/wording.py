@@ -1,0 +1,276 @@
+"""What the rules say: every reason, option condition and plan text, by code.
+
+Each entry names the knowledge statement it rests on. Rules pick an entry by
+its code and fill in the values in braces; they hold no sentence of their own.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+# code: (statement ID, text)
+REASONS: Final[dict[str, tuple[str, str]]] = {
+    # Chapter: who gets no dose
+    "not-systemic-candidate": (
+        "rec.headline",
+        "The chapter recommends baricitinib for patients who are candidates for systemic "
+        "treatment; this patient is not.",
+    ),
+    "under-licensed-age": (
+        "licence.min_age",
+        "Baricitinib is licensed from 2 years of age; this patient is younger.",
+    ),
+    "child-weight-missing": (
+        "dose.child.dosage",
+        "Under 18 years the dose depends on body weight, which is not given.",
+    ),
+    "child-under-10kg": (
+        "dose.child.low",
+        "The chapter gives doses for children from 10 kg; for a child under 10 kg it names "
+        "no dose.",
+    ),
+    # Chapter: starting doses
+    "adult-standard-dose": (
+        "dose.adult.standard",
+        "Adults: 4 mg once daily is the recommended dose.",
+    ),
+    "start-high": (
+        "dose.start_high",
+        "Starting on the higher dose usually gives a faster response and better drug survival, "
+        "and may suit younger, otherwise healthy patients.",
+    ),
+    "aged-65-or-over": (
+        "dose.risk.reduced",
+        "Adults aged 65 or more: 2 mg once daily is recommended.",
+    ),
+    "risk-vte": (
+        "dose.risk.reduced",
+        "Higher risk of venous thromboembolism: 2 mg once daily is recommended.",
+    ),
+    "risk-mace": (
+        "dose.risk.reduced",
+        "Higher risk of major adverse cardiovascular events: 2 mg once daily is recommended.",
+    ),
+    "risk-malignancy": (
+        "dose.risk.reduced",
+        "Higher risk of malignancy: 2 mg once daily is recommended.",
+    ),
+    "risk-chronic-or-recurrent-infection": (
+        "dose.risk.reduced",
+        "History of chronic or recurrent infections: 2 mg once daily is recommended.",
+    ),
+    "child-30kg-or-more": (
+        "dose.child.high",
+        "Children and adolescents weighing 30 kg or more: 4 mg once daily.",
+    ),
+    "child-10-to-under-30kg": (
+        "dose.child.low",
+        "Children and adolescents weighing 10 kg to under 30 kg: 2 mg once daily.",
+    ),
+    "child-risk-factor-check-licence": (
+        "dose.risk.reduced",
+        "The chapter's 2 mg dose for higher risk of VTE, MACE, malignancy or infections is "
+        "stated for adults; for children it gives the weight-band dose only. Check the licence "
+        "before starting.",
+    ),
+    "comorbidity": (
+        "special.comorbidities",
+        "Concomitant {disease}: JAK inhibitors are likely to bring extra benefit for it.",
+    ),
+    # Chapter: next steps
+    "follow-up-needs-dose-and-response": (
+        "dose.half.box",
+        "The next step needs both the current dose and the response to it; {missing} is not "
+        "given.",
+    ),
+    "taper-after-sustained-control-adult": (
+        "dose.adult.taper",
+        "Sustained control on 4 mg: 2 mg once daily should be considered for patients eligible "
+        "for tapering.",
+    ),
+    "taper-after-sustained-control-child": (
+        "dose.child.taper",
+        "Sustained control on the standard dose of {higher:g} mg: half the dose, {reduced:g} mg "
+        "once daily, should be considered for patients eligible for tapering.",
+    ),
+    "continue-lowest-dose-adult": (
+        "dose.adult.taper",
+        "Sustained control on 2 mg: continue; the chapter names no lower adult dose.",
+    ),
+    "continue-lowest-dose-child": (
+        "dose.child.taper",
+        "Sustained control on the half dose of {current:g} mg: continue; the chapter names no "
+        "lower dose.",
+    ),
+    "escalate-after-inadequate-control": (
+        "dose.risk.escalate",
+        "Not adequately controlled on 2 mg: 4 mg once daily may be considered.",
+    ),
+    "return-to-standard-dose-adult": (
+        "dose.adult.standard",
+        "Not adequately controlled on the tapered dose of 2 mg: return to the standard dose of "
+        "4 mg once daily.",
+    ),
+    "return-to-standard-dose-child": (
+        "dose.child.dosage",
+        "Not adequately controlled on the half dose of {current:g} mg: return to the standard "
+        "dose of {higher:g} mg once daily.",
+    ),
+    "no-higher-dose-adult": (
+        "dose.adult.standard",
+        "Not adequately controlled on 4 mg: the chapter names no higher dose. Reassess the "
+        "treatment; without benefit after 8 weeks, consider stopping.",
+    ),
+    "no-higher-dose-child": (
+        "dose.child.dosage",
+        "Not adequately controlled on {higher:g} mg: the chapter names no higher dose for this "
+        "weight. Reassess the treatment; without benefit after 8 weeks, consider stopping.",
+    ),
+    "current-dose-not-in-chapter-adult": (
+        "dose.adult.standard",
+        "The current dose of {current:g} mg is not one the chapter names for this patient; the "
+        "starting regimen is given instead.",
+    ),
+    "current-dose-not-in-chapter-child": (
+        "dose.child.dosage",
+        "The current dose of {current:g} mg is not one the chapter names for this patient; the "
+        "starting regimen is given instead.",
+    ),
+    "no-benefit-after-8-weeks": (
+        "smpc.no_benefit",
+        "No evidence of benefit after 8 weeks: consider stopping treatment.",
+    ),
+    # Licence
+    "pregnancy": ("smpc.contraindications", "Pregnancy: baricitinib is contraindicated."),
+    "contraception": (
+        "smpc.contraception",
+        "Use effective contraception during treatment and for at least 1 week after it.",
+    ),
+    "breastfeeding": ("smpc.breastfeeding", "Breastfeeding: baricitinib is not to be used."),
+    "severe-hepatic-impairment": (
+        "smpc.hepatic",
+        "Severe hepatic impairment: baricitinib is not recommended.",
+    ),
+    "check-renal-function-adult": (
+        "smpc.renal.adult_moderate",
+        "Creatinine clearance is not given: check renal function before starting (2 mg at 30 "
+        "to 60 mL/min; not recommended below 30 mL/min).",
+    ),
+    "creatinine-clearance-under-30": (
+        "smpc.renal.adult_severe",
+        "Creatinine clearance {clearance:g} mL/min (below 30): not recommended.",
+    ),
+    "creatinine-clearance-30-to-60": (
+        "smpc.renal.adult_moderate",
+        "Creatinine clearance {clearance:g} mL/min (30 to 60): 2 mg once daily.",
+    ),
+    "check-renal-function-child": (
+        "smpc.renal.child",
+        "Renal function is not given: check it before starting (children with reduced function "
+        "take half the dose).",
+    ),
+    "child-egfr-needed": (
+        "smpc.renal.child_bands",
+        "For children the licence's reduced-dose bands are eGFR per 1.73 m2; an absolute "
+        "creatinine clearance cannot be placed in them. Give the eGFR.",
+    ),
+    "child-egfr-under-40": (
+        "smpc.renal.child_bands",
+        "eGFR {egfr:g} mL/min/1.73 m2 (below 40): no data in children; not recommended.",
+    ),
+    "child-reduced-renal-function": (
+        "smpc.renal.child",
+        "eGFR {egfr:g} mL/min/1.73 m2 (40 to under 60): half the recommended dose.",
+    ),
+    "strong-oat3-inhibitor": (
+        "smpc.oat3.adult",
+        "Strong OAT3 inhibitor such as probenecid: 2 mg once daily.",
+    ),
+    "strong-oat3-inhibitor-child": (
+        "smpc.oat3.child",
+        "Strong OAT3 inhibitor such as probenecid: half the dose.",
+    ),
+    "low-blood-count": ("smpc.labs.start", "{low}: do not start treatment."),
+    "interrupt-low-blood-count": (
+        "smpc.labs.interrupt",
+        "{low}: interrupt treatment until the values are above the threshold again.",
+    ),
+    "check-blood-counts": (
+        "smpc.labs.start",
+        "Not given: {unknown}. Check them before starting (do not start below the licence's "
+        "thresholds).",
+    ),
+    "ema-no-suitable-alternative": (
+        "smpc.jak.no_alternative",
+        "{groups}: use only if no suitable alternative exists, at the lowest effective dose.",
+    ),
+    "ema-vte-caution": (
+        "smpc.jak.vte_caution",
+        "Increased risk of venous thromboembolism: use with caution and at a lower dose where "
+        "possible.",
+    ),
+    "vaccinations": (
+        "smpc.live_vaccines",
+        "Bring vaccinations up to date before starting; no live attenuated vaccines during or "
+        "immediately before treatment.",
+    ),
+    # Screening notes
+    "no-routine-cpk": (
+        "monitor.cpk",
+        "Creatine phosphokinase need not be measured in patients without symptoms; a transient "
+        "rise may follow heavy exercise.",
+    ),
+    "same-as-other-jak-inhibitors": (
+        "screen.jak_class",
+        "The guideline group uses the same baseline screening for all JAK inhibitors.",
+    ),
+}
+
+# code: (statement ID, condition under which an option applies)
+CONDITIONS: Final[dict[str, tuple[str, str]]] = {
+    "adult-taper": (
+        "dose.adult.taper",
+        "after sustained control on 4 mg once daily, when eligible for tapering",
+    ),
+    "child-taper": (
+        "dose.child.taper",
+        "after sustained control on the standard dose, when eligible for tapering",
+    ),
+    "adult-escalate": (
+        "dose.risk.escalate",
+        "when 2 mg once daily does not control the disease adequately",
+    ),
+    "continue-instead-of-taper-adult": (
+        "dose.adult.taper",
+        "continue 4 mg when tapering is not suitable",
+    ),
+    "continue-instead-of-taper-child": (
+        "dose.child.taper",
+        "continue the standard dose when tapering is not suitable",
+    ),
+    "continue-2mg": (
+        "dose.risk.reduced",
+        "continue 2 mg when the risk outweighs the expected gain",
+    ),
+}
+
+# Words for values that reasons name.
+RISK_WORDS: Final[dict[str, str]] = {
+    "SMOKING": "current or long-time past smoker",
+    "MACE": "increased risk of major cardiovascular problems",
+    "MALIGNANCY": "increased risk of cancer",
+    "AGED_65": "aged 65 or over",
+}
+LOW_COUNT_WORDS: Final[dict[str, str]] = {
+    "lymphocytes": "lymphocytes below 0.5 x 10^9/L",
+    "neutrophils": "neutrophils below 1 x 10^9/L",
+    "haemoglobin": "haemoglobin below 8 g/dL",
+}
+COMORBIDITY_WORDS: Final[dict[str, str]] = {
+    "ALOPECIA_AREATA": "alopecia areata",
+    "RHEUMATOID_ARTHRITIS": "rheumatoid arthritis",
+    "JUVENILE_IDIOPATHIC_ARTHRITIS": "juvenile idiopathic arthritis",
+    "ANKYLOSING_SPONDYLITIS": "ankylosing spondylitis",
+    "PSORIATIC_ARTHRITIS": "psoriatic arthritis",
+    "INFLAMMATORY_BOWEL_DISEASE": "inflammatory bowel disease",
+}
