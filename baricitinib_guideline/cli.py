@@ -66,8 +66,8 @@ def build_parser() -> argparse.ArgumentParser:
     add("--breastfeeding", action="store_true")
     add("--can-become-pregnant", action="store_true")
     add("--strong-oat3-inhibitor", action="store_true", help="e.g. probenecid")
-    add("--lymphocytes", help="e.g. 1.2e9/L given as 1200000000 1/L")
-    add("--neutrophils", help="count per litre, e.g. '2000000000 1/L'")
+    add("--lymphocytes", help="count per litre, e.g. '1.2 10*9/L' or '1.2e9 1/L'")
+    add("--neutrophils", help="count per litre, e.g. '2.5 10*9/L'")
     add("--haemoglobin", help="e.g. 12g/dL")
     add("--json", action="store_true", help="print the recommendation as JSON")
     return parser

@@ -35,6 +35,9 @@ __all__ = [
 ]
 
 ureg: Final[pint.UnitRegistry[Any]] = pint.UnitRegistry()
+# Counts per litre: pint cannot put a factor in a unit, so the library's own
+# registry (never the application registry) gets a unit for 10^9 per litre.
+ureg.define("billion_per_liter = 1e9 / liter")
 Q_: Final = ureg.Quantity
 QuantityT: TypeAlias = pint.Quantity[Any]
 """The type of a quantity in annotations (pint's Quantity over any magnitude)."""
@@ -55,6 +58,7 @@ _UCUM_TO_PINT: Final[dict[str, str]] = {
     "g/dL": "gram / deciliter",
     "g/L": "gram / liter",
     "/L": "1 / liter",
+    "10*9/L": "billion_per_liter",
 }
 _PINT_TO_UCUM: Final[dict[str, str]] = {
     "milligram": "mg",
@@ -70,6 +74,7 @@ _PINT_TO_UCUM: Final[dict[str, str]] = {
     "gram / deciliter": "g/dL",
     "gram / liter": "g/L",
     "1 / liter": "/L",
+    "billion_per_liter": "10*9/L",
 }
 
 # A unit text is names joined by '*' or '/', each with at most a one-digit

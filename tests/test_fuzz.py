@@ -52,6 +52,8 @@ VALID_PATIENT = json.loads(
 )
 KEYS = sorted(VALID_PATIENT)
 
+pytestmark = pytest.mark.slow
+
 
 def _mutated(base: dict[str, Any], key: str, value: Any, path: list[str]) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(json.dumps(base))

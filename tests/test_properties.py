@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import attrs
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,6 +15,8 @@ from baricitinib_guideline import Status
 from .strategies import follow_ups, patients
 
 PROPERTY = settings(max_examples=300, deadline=None)
+
+pytestmark = pytest.mark.slow
 
 
 def dose_mg(result: bg.DoseRecommendation) -> float:

@@ -223,3 +223,12 @@ def test_error_survives_pickling() -> None:
     error = bg.InvalidInputError("weight", "must not be negative", part="value")
     again = pickle.loads(pickle.dumps(error))
     assert (again.field, again.rule, again.part) == ("weight", "must not be negative", "value")
+
+
+def test_blood_counts_in_ucum_giga_per_litre() -> None:
+    text = '{"lymphocytes": {"value": 0.49, "unit": "10*9/L"}, "neutrophils": null, "haemoglobin": null}'
+    labs = bg.from_json(text, bg.Labs)
+    assert labs.lymphocytes_per_l == 0.49e9
+    assert json.loads(bg.to_json(labs))["lymphocytes"] == {"value": 0.49, "unit": "10*9/L"}
+    patient = bg.Patient(age=Q_(40, "year"), labs=labs)
+    assert bg.recommend(patient).status is bg.Status.NOT_RECOMMENDED

@@ -7,6 +7,8 @@ import sys
 import textwrap
 import threading
 
+import pytest
+
 import baricitinib_guideline as bg
 from baricitinib_guideline import Q_, Response
 
@@ -20,6 +22,8 @@ PATIENTS = [
     bg.Patient(age=Q_(30, "year"), pregnant=True),
     bg.Patient(age=Q_(8, "year")),
 ]
+
+pytestmark = pytest.mark.slow
 
 
 def call(index: int) -> object:

@@ -24,7 +24,13 @@ SCREENING_ITEMS: tuple[tuple[str, LabTest | None, str, tuple[str, ...]], ...] = 
         ("screen.baseline", "smpc.renal.adult_moderate"),
     ),
     ("liver-profile", T.LIVER_PROFILE, "Liver profile.", ("screen.baseline", "smpc.hepatic")),
-    ("lipid-profile", T.LIPID_PROFILE, "Lipid profile.", ("screen.baseline",)),
+    (
+        "lipid-profile",
+        T.LIPID_PROFILE,
+        "Lipid profile (checked again at 4 weeks and three-monthly by the chapter, and at 12 "
+        "weeks by the licence; the monitoring schedule keeps both).",
+        ("screen.baseline", "screen.lipid_liver", "smpc.lipids"),
+    ),
     ("hepatitis-b", T.HEPATITIS_B, "Hepatitis B screen.", ("screen.baseline",)),
     ("hepatitis-c", T.HEPATITIS_C, "Hepatitis C screen.", ("screen.baseline",)),
     ("hiv", T.HIV, "HIV screen.", ("screen.baseline",)),

@@ -22,10 +22,6 @@ MAX_CLEARANCE_ML_MIN: Final = 1000
 MAX_CELLS_PER_L: Final = 1e12
 MAX_HAEMOGLOBIN_G_DL: Final = 30
 
-# Counts per litre: pint cannot put a factor in a unit, so the library's own
-# registry (never the application registry) gets a unit for 10^9 per litre.
-ureg.define("billion_per_liter = 1e9 / liter")
-
 
 def _bounded(
     value: QuantityT, name: str, unit: str, upper: float, label: str, *, zero: bool
