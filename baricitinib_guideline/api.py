@@ -130,7 +130,7 @@ def _assemble(decision: Decision, constraints: tuple[Constraint, ...]) -> DoseRe
     dose = min(decision.dose_mg, ceiling)
     lowered = dose < decision.dose_mg
     return DoseRecommendation(
-        status=Status.RECOMMENDED,
+        status=decision.status,
         regimen=regimen(dose),
         modality=Modality.RECOMMENDED if lowered else decision.modality,
         alternatives=tuple(

@@ -325,3 +325,20 @@ def test_answer_cites_the_statement(
         o.source.statement for o in result.alternatives
     }
     assert statement in cited
+
+
+def test_child_without_risk_factor_gets_no_licence_check_note() -> None:
+    codes = {r.code for r in start(age=Q_(9, "year"), weight=Q_(20, "kg")).reasons}
+    assert "child-risk-factor-check-licence" not in codes
+
+
+def test_unknown_current_dose_keeps_the_starting_options() -> None:
+    result = bg.recommend(bg.Patient(**ADULT), current_dose=Q_(3, "mg"), response=SC)
+    assert [dose_mg_of(o) for o in result.alternatives] == [2]
+
+
+def test_escalation_keeps_the_reasons_for_the_2mg_group() -> None:
+    result = bg.recommend(bg.Patient(**OLDER), current_dose=Q_(2, "mg"), response=IC)
+    codes = [r.code for r in result.reasons]
+    assert codes[:2] == ["aged-65-or-over", "escalate-after-inadequate-control"]
+    assert [(dose_mg_of(o), o.modality) for o in result.alternatives] == [(2, R)]

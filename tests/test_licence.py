@@ -278,3 +278,31 @@ def test_licence_cap_removes_higher_options_and_escalation() -> None:
 
 def dose_of(option: bg.DoseOption) -> float:
     return float(option.regimen.dose.to("mg").magnitude)
+
+
+def test_low_count_reason_names_each_count_with_its_units() -> None:
+    labs = bg.Labs(lymphocytes=Q_(0.3e9, "1/L"), haemoglobin=Q_(7, "g/dL"))
+    reason = next(r for r in answer(**ADULT, labs=labs).reasons if r.code == "low-blood-count")
+    assert reason.text == (
+        "Lymphocytes below 0.5 x 10^9/L; haemoglobin below 8 g/dL: do not start treatment."
+    )
+
+
+def test_check_blood_counts_lists_the_missing_ones() -> None:
+    reason = next(r for r in answer(**ADULT).reasons if r.code == "check-blood-counts")
+    assert reason.text.startswith("Not given: lymphocytes, neutrophils, haemoglobin.")
+
+
+def test_ema_reasons_name_every_group_and_keep_both_notes() -> None:
+    result = answer(age=Q_(70, "year"), risk_factors={RiskFactor.SMOKING, RiskFactor.VTE})
+    codes = [r.code for r in result.reasons]
+    assert "ema-no-suitable-alternative" in codes
+    assert "ema-vte-caution" in codes
+    note = next(r for r in result.reasons if r.code == "ema-no-suitable-alternative")
+    assert note.text.startswith("Aged 65 or over; current or long-time past smoker:")
+
+
+def test_tapered_child_with_renal_impairment_keeps_half_the_standard_dose() -> None:
+    patient = bg.Patient(**CHILD_20KG, egfr=Q_(50, "mL/min"))
+    step = bg.recommend(patient, current_dose=Q_(2, "mg"), response=Response.SUSTAINED_CONTROL)
+    assert dose(step) == 1.0

@@ -24,6 +24,11 @@ NO_LABS = Labs()
 EMA_RISKS = (RiskFactor.SMOKING, RiskFactor.MACE, RiskFactor.MALIGNANCY)
 
 
+def sentence_start(text: str) -> str:
+    """``text`` with its first letter in upper case and the rest as written (mL, g/dL)."""
+    return text[:1].upper() + text[1:]
+
+
 def _stop(status: Status, code: str, **values: object) -> tuple[Constraint, ...]:
     return (Constraint(reason=because(code, **values), status=status),)
 
@@ -106,7 +111,7 @@ def blood_counts(patient: Patient, on_treatment: bool) -> tuple[Constraint, ...]
     }
     low = [name for name, (value, limit) in values.items() if value is not None and value < limit]
     if low:
-        words = "; ".join(LOW_COUNT_WORDS[name] for name in low).capitalize()
+        words = sentence_start("; ".join(LOW_COUNT_WORDS[name] for name in low))
         code = "interrupt-low-blood-count" if on_treatment else "low-blood-count"
         return _stop(Status.NOT_RECOMMENDED, code, low=words)
     unknown = [name for name, (value, _) in values.items() if value is None]
@@ -121,7 +126,7 @@ def jak_safety_measures(patient: Patient, on_treatment: bool) -> tuple[Constrain
     groups += [risk.name for risk in EMA_RISKS if risk in patient.risk_factors]
     found: tuple[Constraint, ...] = ()
     if groups:
-        words = "; ".join(RISK_WORDS[name] for name in groups).capitalize()
+        words = sentence_start("; ".join(RISK_WORDS[name] for name in groups))
         found += _note("ema-no-suitable-alternative", groups=words)
     if RiskFactor.VTE in patient.risk_factors:
         found += _note("ema-vte-caution")

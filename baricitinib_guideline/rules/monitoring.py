@@ -68,15 +68,16 @@ def monitoring_schedule(start: dt.date, *, until: dt.date) -> tuple[Visit, ...]:
                 sources=(source("smpc.lipids"),),
             )
         )
-    step = 1
-    while (day := add_months(first, INTERVAL_MONTHS * step)) <= last:
-        visits.append(
-            Visit(
-                date=day,
-                tests=CHAPTER_TESTS,
-                purpose=VISIT_PURPOSES["three-monthly"],
-                sources=chapter,
+    months = (last.year - first.year) * 12 + last.month - first.month
+    for step in range(1, months // INTERVAL_MONTHS + 1):
+        day = add_months(first, INTERVAL_MONTHS * step)
+        if day <= last:
+            visits.append(
+                Visit(
+                    date=day,
+                    tests=CHAPTER_TESTS,
+                    purpose=VISIT_PURPOSES["three-monthly"],
+                    sources=chapter,
+                )
             )
-        )
-        step += 1
     return tuple(sorted(visits, key=lambda visit: visit.date))
