@@ -25,9 +25,11 @@ def foreign() -> pint.UnitRegistry[Any]:
 @pytest.fixture(autouse=True)
 def fresh_memo() -> None:
     """Each test computes its answers: no memoised result from an earlier test hides a fault."""
-    from baricitinib_guideline import api
+    from baricitinib_guideline import api, units
     from baricitinib_guideline.rules import _base
 
     api._ANSWERS.clear()
     for cached in (_base._reason, _base.option, _base.regimen):
         cached.cache_clear()
+    for table in (units._unit_cache, units._factor_cache, units._dimension_cache):
+        table.clear()

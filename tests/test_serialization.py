@@ -232,3 +232,15 @@ def test_blood_counts_in_ucum_giga_per_litre() -> None:
     assert json.loads(bg.to_json(labs))["lymphocytes"] == {"value": 0.49, "unit": "10*9/L"}
     patient = bg.Patient(age=Q_(40, "year"), labs=labs)
     assert bg.recommend(patient).status is bg.Status.NOT_RECOMMENDED
+
+
+@pytest.mark.parametrize(
+    "quantity",
+    [Q_(500, "microgram"), Q_(0.002, "g"), Q_(0.000002, "kg"), Q_(2000, "mg") / 1000],
+    ids=["microgram", "gram", "kilogram", "computed"],
+)
+def test_units_outside_the_ucum_table_round_trip(quantity: Any) -> None:
+    regimen = bg.Regimen(dose=quantity)
+    data = json.loads(bg.to_json(regimen))
+    assert isinstance(data["dose"]["unit"], str)
+    assert bg.from_json(bg.to_json(regimen), bg.Regimen) == regimen

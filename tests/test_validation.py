@@ -267,3 +267,129 @@ def test_from_birth_date_rejects(born: Any, on: Any, field: str, words: str) -> 
         bg.Patient.from_birth_date(born, on=on)
     assert caught.value.field == field
     assert words in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("build", "message"),
+    [
+        (lambda: bg.Patient(age=Q_(131, "year")), "age: is implausible (more than 130 years)"),
+        (
+            lambda: bg.Patient(age=Q_(30, "year"), weight=Q_(701, "kg")),
+            "weight: is implausible (more than 700 kg)",
+        ),
+        (
+            lambda: bg.Patient(age=Q_(30, "year"), creatinine_clearance=Q_(1001, "mL/min")),
+            "creatinine_clearance: is implausible (more than 1000 mL/min)",
+        ),
+        (
+            lambda: bg.Patient(age=Q_(30, "year"), egfr=Q_(1001, "mL/min")),
+            "egfr: is implausible (more than 1000 mL/min)",
+        ),
+        (
+            lambda: bg.Labs(haemoglobin=Q_(31, "g/dL")),
+            "haemoglobin: is implausible (more than 30 g/dL)",
+        ),
+        (lambda: bg.Labs(haemoglobin=Q_(0, "g/dL")), "haemoglobin: must be greater than zero"),
+        (
+            lambda: bg.Labs(lymphocytes=Q_(2e12, "1/L")),
+            "lymphocytes: is implausible (more than 10^12 per litre)",
+        ),
+        (lambda: bg.Labs(neutrophils=Q_(-1, "1/L")), "neutrophils: must not be negative"),
+        (
+            lambda: bg.Patient(age=Q_(30, "year"), weight=Q_(0, "kg")),
+            "weight: must be greater than zero",
+        ),
+        (
+            lambda: bg.Patient(age=Q_(float("nan"), "year")),
+            "age: magnitude must be finite (not NaN or infinity)",
+        ),
+        (lambda: bg.Patient(age=8), "age: must be a pint Quantity with [time] dimension, got int"),
+        (
+            lambda: bg.Patient(age=Q_(8, "year"), pregnant="no"),  # type: ignore[arg-type]
+            "pregnant: must be true or false, got 'no'",
+        ),
+        (
+            lambda: bg.Source(document=bg.Document.SMPC, section="  "),
+            "section: must not be empty",
+        ),
+        (
+            lambda: bg.Reason(code="c", text=5, source=bg.RECOMMENDATION.source),  # type: ignore[arg-type]
+            "text: must be a string, got int",
+        ),
+        (
+            lambda: bg.DoseRecommendation(status=bg.Status.NOT_RECOMMENDED, reasons=("x",)),
+            "reasons: items must be Reason, got 'x'",
+        ),
+        (
+            lambda: bg.Patient(age=Q_(8, "year"), labs="high"),  # type: ignore[arg-type]
+            "labs: must be a Labs, got 'high'",
+        ),
+        (
+            lambda: bg.Patient(age=Q_(8, "year"), risk_factors=[5]),
+            "risk_factors: 5 is not one of VTE, MACE, MALIGNANCY, CHRONIC_OR_RECURRENT_INFECTION, SMOKING",
+        ),
+        (
+            lambda: bg.Patient.from_birth_date(dt.date(2020, 1, 1), on="today"),  # type: ignore[arg-type]
+            "on: must be a date, got str",
+        ),
+    ],
+    ids=[
+        "age",
+        "weight",
+        "clearance",
+        "egfr",
+        "haemoglobin-high",
+        "haemoglobin-zero",
+        "lymphocytes",
+        "neutrophils",
+        "weight-zero",
+        "nan",
+        "not-quantity",
+        "flag",
+        "empty-text",
+        "text-type",
+        "tuple-items",
+        "labs-type",
+        "enum-set",
+        "on-date",
+    ],
+)
+def test_each_rule_has_its_message(build: Any, message: str) -> None:
+    with pytest.raises(bg.InvalidInputError) as caught:
+        build()
+    assert str(caught.value) == message
+
+
+def test_zero_counts_and_clearance_are_possible_values() -> None:
+    labs = bg.Labs(lymphocytes=Q_(0, "1/L"), neutrophils=Q_(0, "1/L"))
+    assert labs.lymphocytes_per_l == 0
+    patient = bg.Patient(age=Q_(40, "year"), creatinine_clearance=Q_(0, "mL/min"), labs=labs)
+    assert bg.recommend(patient).status is bg.Status.NOT_RECOMMENDED
+
+
+def test_unit_and_quantity_text_limits() -> None:
+    from baricitinib_guideline.units import parse_quantity, parse_unit
+
+    name = "a" * 65
+    with pytest.raises(bg.InvalidInputError, match="is not a plain unit name") as caught:
+        parse_unit(name, "unit")
+    assert caught.value.field == "unit"
+    with pytest.raises(bg.InvalidInputError, match="not a short text") as caught:
+        parse_quantity("1" * 76 + " year", "--age", "[time]")
+    assert caught.value.field == "--age"
+    assert parse_quantity("1" * 70 + " d", "--age", "[time]").magnitude == int("1" * 70)
+    with pytest.raises(bg.InvalidInputError) as caught:
+        parse_quantity("1e999 year", "--age", "[time]")
+    assert (caught.value.field, caught.value.part) == ("--age", "value")
+    with pytest.raises(bg.InvalidInputError) as caught:
+        parse_quantity("8 furlongs_of_time", "--age", "[time]")
+    assert caught.value.field == "--age"
+    with pytest.raises(bg.InvalidInputError, match="not a number followed by a unit"):
+        parse_quantity("8", "--age", "[time]")
+
+
+def test_integers_stay_integers_from_text() -> None:
+    from baricitinib_guideline.units import parse_quantity
+
+    assert type(parse_quantity("8 y", "--age", "[time]").magnitude) is int
+    assert type(parse_quantity("8.5 y", "--age", "[time]").magnitude) is float

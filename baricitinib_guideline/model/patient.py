@@ -24,17 +24,16 @@ MAX_HAEMOGLOBIN_G_DL: Final = 30
 
 
 def _bounded(
-    value: QuantityT, name: str, unit: str, upper: float, label: str, *, zero: bool
+    value: QuantityT, name: str, unit: str, upper: float, limit: str, *, zero: bool
 ) -> float:
+    """``value`` in ``unit``, checked against zero and ``upper`` (``limit`` words it)."""
     number = canonical(value, unit)
     if number < 0:
         raise InvalidInputError(name, "must not be negative", part="value")
     if number == 0 and not zero:
         raise InvalidInputError(name, "must be greater than zero", part="value")
     if number > upper:
-        raise InvalidInputError(
-            name, f"is implausible (more than {upper:g} {label})", part="value"
-        )
+        raise InvalidInputError(name, f"is implausible (more than {limit})", part="value")
     return number
 
 
@@ -103,14 +102,19 @@ class Labs:
             number = None
             if value is not None:
                 number = _bounded(
-                    value, name, "1 / liter", MAX_CELLS_PER_L, "per litre", zero=True
+                    value, name, "1 / liter", MAX_CELLS_PER_L, "10^12 per litre", zero=True
                 )
             object.__setattr__(self, f"{name}_per_l", number)
         hb = self.haemoglobin
         g_dl = None
         if hb is not None:
             g_dl = _bounded(
-                hb, "haemoglobin", "gram / deciliter", MAX_HAEMOGLOBIN_G_DL, "g/dL", zero=False
+                hb,
+                "haemoglobin",
+                "gram / deciliter",
+                MAX_HAEMOGLOBIN_G_DL,
+                f"{MAX_HAEMOGLOBIN_G_DL} g/dL",
+                zero=False,
             )
         object.__setattr__(self, "haemoglobin_g_dl", g_dl)
 
@@ -156,18 +160,27 @@ class Patient:
     _key: tuple[object, ...] | None = field(init=False, default=None, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        months = _bounded(self.age, "age", "month", MAX_AGE_YEARS * 12, "years", zero=True)
+        months = _bounded(
+            self.age, "age", "month", MAX_AGE_YEARS * 12, f"{MAX_AGE_YEARS} years", zero=True
+        )
         object.__setattr__(self, "age_months", months)
         weight = None
         if self.weight is not None:
-            weight = _bounded(self.weight, "weight", "kilogram", MAX_WEIGHT_KG, "kg", zero=False)
+            weight = _bounded(
+                self.weight, "weight", "kilogram", MAX_WEIGHT_KG, f"{MAX_WEIGHT_KG} kg", zero=False
+            )
         object.__setattr__(self, "weight_kg", weight)
         for name in ("creatinine_clearance", "egfr"):
             value = getattr(self, name)
             rate = None
             if value is not None:
                 rate = _bounded(
-                    value, name, "milliliter / minute", MAX_CLEARANCE_ML_MIN, "mL/min", zero=True
+                    value,
+                    name,
+                    "milliliter / minute",
+                    MAX_CLEARANCE_ML_MIN,
+                    f"{MAX_CLEARANCE_ML_MIN} mL/min",
+                    zero=True,
                 )
             object.__setattr__(self, f"{name}_ml_min", rate)
 
