@@ -155,7 +155,7 @@ def test_long_schedule_is_three_monthly() -> None:
 @pytest.mark.parametrize(
     ("start", "until", "field", "words"),
     [
-        (dt.date(2026, 2, 1), dt.date(2026, 1, 1), "until", "before start"),
+        (dt.date(2026, 2, 1), dt.date(2026, 1, 1), "until", "must not be before start"),
         ("2026-01-01", dt.date(2026, 2, 1), "start", "must be a date, got str"),
         (dt.datetime(2026, 1, 1, 8), dt.date(2026, 2, 1), "start", "got datetime"),
         (dt.date(2026, 1, 1), None, "until", "got NoneType"),
@@ -167,7 +167,7 @@ def test_monitoring_rejects(start: object, until: object, field: str, words: str
     with pytest.raises(bg.InvalidInputError) as caught:
         bg.monitoring_schedule(start, until=until)  # type: ignore[arg-type]
     assert caught.value.field == field
-    assert words in caught.value.rule
+    assert caught.value.rule.startswith(words)
 
 
 def test_a_span_of_130_calendar_years_is_accepted() -> None:

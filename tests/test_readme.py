@@ -1,0 +1,33 @@
+"""README's first screen: two set-up commands and a Python example that runs."""
+
+from __future__ import annotations
+
+import pathlib
+import re
+
+import pytest
+
+README = (pathlib.Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+
+
+def test_readme_gives_exactly_two_setup_commands() -> None:
+    commands = re.findall(r"<!-- command:(\w+) -->\n```sh\n(.+)\n```", README)
+    assert [name for name, _ in commands] == ["run", "test"]
+    run, test = (line for _, line in commands)
+    assert "pip install ." in run
+    assert run.endswith("baricitinib-guideline")
+    assert '".[test]"' in test
+    assert "pytest" in test
+    ci = (pathlib.Path(__file__).parent.parent / ".ci" / "run").read_text(encoding="utf-8")
+    assert "readme_command run" in ci
+    assert "readme_command test" in ci
+
+
+def test_readme_python_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
+    block = re.search(r"```python\n(.+?)```", README, re.S)
+    assert block is not None
+    assert len([line for line in block.group(1).splitlines() if line.strip()]) <= 10
+    exec(compile(block.group(1), "README.md", "exec"), {})
+    out = capsys.readouterr().out
+    assert out.startswith("RECOMMENDED 2 mg once daily\n")
+    assert out.rstrip().endswith("-7.5")
