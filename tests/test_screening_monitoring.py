@@ -157,9 +157,9 @@ def test_long_schedule_is_three_monthly() -> None:
     [
         (dt.date(2026, 2, 1), dt.date(2026, 1, 1), "until", "must not be before start"),
         ("2026-01-01", dt.date(2026, 2, 1), "start", "must be a date, got str"),
-        (dt.datetime(2026, 1, 1, 8), dt.date(2026, 2, 1), "start", "got datetime"),
-        (dt.date(2026, 1, 1), None, "until", "got NoneType"),
-        (dt.date(1895, 1, 1), dt.date(2026, 1, 1), "until", "within 130 years"),
+        (dt.datetime(2026, 1, 1, 8), dt.date(2026, 2, 1), "start", "must be a date, got datetime"),
+        (dt.date(2026, 1, 1), None, "until", "must be a date, got NoneType"),
+        (dt.date(1895, 1, 1), dt.date(2026, 1, 1), "until", "must lie within 130 years"),
     ],
     ids=["until-before-start", "start-string", "start-datetime", "until-none", "too-long"],
 )
