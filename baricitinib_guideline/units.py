@@ -130,11 +130,15 @@ def _real(value: object, field: str) -> float | int:
     return number
 
 
-def _dimension_error(unit: Any, dimension: str) -> str | None:
-    """``None`` when ``unit`` has ``dimension``, else the rule it breaks (cached by unit)."""
-    key = (unit, dimension)
+def _dimension_error(units: Any, dimension: str) -> str | None:
+    """``None`` when ``units`` (a pint units container) have ``dimension``, else the broken rule.
+
+    Cached by the container, which hashes cheaply and equals across registries.
+    """
+    key = (units, dimension)
     found = _dimension_cache.get(key, "")
     if found == "":
+        unit = ureg.Unit(units)
         ok = unit.dimensionality == ureg.get_dimensionality(dimension)
         found = (
             None if ok else f"must have {dimension} dimension, got {unit} ({unit.dimensionality})"
@@ -164,13 +168,15 @@ def quantity_from(value: object, field: str, dimension: str) -> QuantityT:
     plain = type(magnitude) is int or (type(magnitude) is float and math.isfinite(magnitude))
     if not plain:
         magnitude = _real(magnitude, field)
-    unit = value.units if value._REGISTRY is ureg else parse_unit(str(value.units), field)
-    problem = _dimension_error(unit, dimension)
+    ours = value._REGISTRY is ureg
+    unit = None if ours else parse_unit(str(value.units), field)
+    units = value._units if unit is None else unit._units
+    problem = _dimension_error(units, dimension)
     if problem is not None:
         raise InvalidInputError(field, problem, part="unit")
-    if plain and value._REGISTRY is ureg:
+    if plain and ours:
         return value
-    return ureg.Quantity(magnitude, unit)
+    return ureg.Quantity(magnitude, ureg.Unit(units))
 
 
 def canonical(quantity: QuantityT, target: str) -> float:

@@ -63,6 +63,8 @@ def as_tuple(value: object, name: str, kind: type[T]) -> tuple[T, ...]:
 
 def as_enum_set(value: object, name: str, kind: type[E]) -> frozenset[E]:
     """Members of ``kind``, or their exact names, as a frozenset."""
+    if type(value) is frozenset and all(isinstance(item, kind) for item in value):
+        return value
     members: list[E] = []
     for item in _iterable(name, value):
         if isinstance(item, kind):
