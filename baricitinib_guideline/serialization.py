@@ -77,12 +77,7 @@ def _structure_quantity(data: object, _: object) -> QuantityT:
         raise InvalidInputError("$", f"a quantity must be an object, got {type(data).__name__}")
     if set(data) != {"value", "unit"}:
         raise InvalidInputError("$", "a quantity has exactly the keys 'value' and 'unit'")
-    value = data["value"]
-    if isinstance(value, bool) or not isinstance(value, int | float):
-        raise InvalidInputError("value", f"must be a number, got {type(value).__name__}")
-    if isinstance(value, float) and not math.isfinite(value):
-        raise InvalidInputError("value", "must be finite")
-    return ureg.Quantity(value, parse_unit(data["unit"], "unit"))
+    return ureg.Quantity(_number(data["value"], "value"), parse_unit(data["unit"], "unit"))
 
 
 def _is_enum_set(kind: Any) -> bool:
@@ -118,12 +113,17 @@ def _strict_int(data: object, _: object) -> int:
     return data
 
 
-def _strict_float(data: object, _: object) -> float:
+def _number(data: object, field: str) -> int | float:
+    """A JSON number as it came (an int stays an int), finite; booleans are not numbers."""
     if isinstance(data, bool) or not isinstance(data, int | float):
-        raise InvalidInputError("$", f"must be a number, got {type(data).__name__}")
+        raise InvalidInputError(field, f"must be a number, got {type(data).__name__}")
     if not math.isfinite(data):
-        raise InvalidInputError("$", "must be finite")
-    return float(data)
+        raise InvalidInputError(field, "must be finite")
+    return data
+
+
+def _strict_float(data: object, _: object) -> float:
+    return float(_number(data, "$"))
 
 
 # JSON scalars are taken as they are: no "yes" read as true, no 5 read as "5".
@@ -199,12 +199,10 @@ def from_json(text: str | bytes, cls: type[T]) -> T:
         raise
     except (ValueError, RecursionError) as exc:
         raise InvalidInputError("$", f"not valid JSON ({type(exc).__name__})") from None
-    if isinstance(data, dict) and "schema_version" in data:
-        data = dict(data)
-        if data.pop("schema_version") != SCHEMA_VERSION:
-            raise InvalidInputError("$.schema_version", f"only version {SCHEMA_VERSION} is read")
     if not isinstance(data, dict):
         raise InvalidInputError("$", f"{cls.__name__} must be a JSON object")
+    if data.pop("schema_version", SCHEMA_VERSION) != SCHEMA_VERSION:
+        raise InvalidInputError("$.schema_version", f"only version {SCHEMA_VERSION} is read")
     try:
         return converter.structure(data, cls)
     except InvalidInputError as exc:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import math
 import re
 from decimal import Decimal
-from fractions import Fraction
 from numbers import Real
 from typing import Any, Final, TypeAlias
 
@@ -60,22 +59,7 @@ _UCUM_TO_PINT: Final[dict[str, str]] = {
     "/L": "1 / liter",
     "10*9/L": "billion_per_liter",
 }
-_PINT_TO_UCUM: Final[dict[str, str]] = {
-    "milligram": "mg",
-    "gram": "g",
-    "kilogram": "kg",
-    "pound": "[lb_av]",
-    "year": "a",
-    "month": "mo",
-    "week": "wk",
-    "day": "d",
-    "milliliter / minute": "mL/min",
-    "liter / hour": "L/h",
-    "gram / deciliter": "g/dL",
-    "gram / liter": "g/L",
-    "1 / liter": "/L",
-    "billion_per_liter": "10*9/L",
-}
+_PINT_TO_UCUM: Final[dict[str, str]] = {name: code for code, name in _UCUM_TO_PINT.items()}
 
 # A unit text is names joined by '*' or '/', each with at most a one-digit
 # power; nothing else reaches pint's parser, so '2**99999999' never does.
@@ -114,15 +98,9 @@ def parse_unit(text: object, field: str) -> pint.Unit:
 def _real(value: object, field: str) -> float | int:
     if isinstance(value, bool) or not isinstance(value, Real | Decimal):
         raise InvalidInputError(
-            field, f"magnitude must be a real number, got {type(value).__name__}"
+            field, f"magnitude must be a real number, got {type(value).__name__}", part="value"
         )
-    number: float | int
-    if isinstance(value, int):
-        number = int(value)
-    elif isinstance(value, Fraction | Decimal):
-        number = float(value)
-    else:
-        number = float(value)
+    number = int(value) if isinstance(value, int) else float(value)
     if isinstance(number, float) and not math.isfinite(number):
         raise InvalidInputError(
             field, "magnitude must be finite (not NaN or infinity)", part="value"
@@ -214,12 +192,13 @@ def parse_quantity(text: str, field: str, dimension: str) -> QuantityT:
         int(number_text) if re.fullmatch(r"[+-]?\d+", number_text) else float(number_text)
     )
     unit_text = _SHORT_UNITS.get(unit_text, unit_text)
-    quantity = ureg.Quantity(_real(number, field), parse_unit(unit_text, field))
-    return quantity_from(quantity, field, dimension)
+    # quantity_from checks the number (finite) and the dimension.
+    return quantity_from(ureg.Quantity(number, parse_unit(unit_text, field)), field, dimension)
 
 
 _MAX_QUANTITY_TEXT: Final = 80
-_SHORT_UNITS: Final[dict[str, str]] = {"y": "year", "yr": "year", "m": "month", "mo": "month"}
+# Short forms for the command line, beside the UCUM codes ("a", "mo") parse_unit reads.
+_SHORT_UNITS: Final[dict[str, str]] = {"y": "year", "yr": "year", "m": "month"}
 
 
 def to_json_unit(unit: object) -> str:

@@ -67,6 +67,13 @@ HBV_REFERRAL: Final = (
     "before starting, because hepatitis B is suspected",
 )
 
+# The chapter's follow-up (monitor.schedule): these tests at four weeks, then three-monthly.
+MONITORING_TESTS: Final = frozenset(
+    {LabTest.FULL_BLOOD_COUNT, LabTest.RENAL_PROFILE, LabTest.LIVER_PROFILE, LabTest.LIPID_PROFILE}
+)
+FIRST_VISIT_WEEKS: Final = 4
+INTERVAL_MONTHS: Final = 3
+
 VISIT_PURPOSES: Final[dict[str, str]] = {
     "four-weeks": "Four weeks into treatment (chapter).",
     "licence-lipids": "Lipids 12 weeks after starting (licence); the chapter's plan also checks "

@@ -6,6 +6,7 @@ message is the same whether the value came from code, JSON or the CLI.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from enum import Enum
 from typing import Any, TypeVar
@@ -75,3 +76,20 @@ def as_enum_set(value: object, name: str, kind: type[E]) -> frozenset[E]:
             allowed = ", ".join(kind.__members__)
             raise InvalidInputError(name, f"{item!r:.60} is not one of {allowed}")
     return frozenset(members)
+
+
+def as_date(value: object, name: str, *, from_datetime: bool = False) -> dt.date:
+    """``value`` as a calendar date; a datetime is taken by its date only when ``from_datetime``."""
+    if isinstance(value, dt.datetime):
+        if from_datetime:
+            return value.date()
+    elif isinstance(value, dt.date):
+        return value
+    raise InvalidInputError(name, f"must be a date, got {type(value).__name__}")
+
+
+def is_date(name: str) -> Validator:
+    def check(_: object, __: object, value: object) -> None:
+        as_date(value, name)
+
+    return check

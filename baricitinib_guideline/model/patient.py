@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import attrs
 import pint
@@ -11,7 +11,7 @@ from attrs import field, frozen
 
 from ..errors import InvalidInputError
 from ..units import QuantityT, canonical, quantity_from, ureg
-from ._checks import as_enum_set, flag, instance_of
+from ._checks import as_date, as_enum_set, flag, instance_of
 from .enums import Comorbidity, RiskFactor
 
 __all__ = ["MAX_AGE_YEARS", "MAX_WEIGHT_KG", "Labs", "Patient", "completed_months"]
@@ -23,17 +23,56 @@ MAX_CELLS_PER_L: Final = 1e12
 MAX_HAEMOGLOBIN_G_DL: Final = 30
 
 
-def _bounded(
-    value: QuantityT, name: str, unit: str, upper: float, limit: str, *, zero: bool
-) -> float:
-    """``value`` in ``unit``, checked against zero and ``upper`` (``limit`` words it)."""
-    number = canonical(value, unit)
+class _Limit(NamedTuple):
+    """How one quantity field is derived and checked: the float it becomes and its bounds."""
+
+    derived: str
+    unit: str
+    upper: float
+    words: str
+    zero_allowed: bool
+
+
+_CLEARANCE = _Limit(
+    "", "milliliter / minute", MAX_CLEARANCE_ML_MIN, f"{MAX_CLEARANCE_ML_MIN} mL/min", True
+)
+_PATIENT_LIMITS: Final = {
+    "age": _Limit("age_months", "month", MAX_AGE_YEARS * 12, f"{MAX_AGE_YEARS} years", True),
+    "weight": _Limit("weight_kg", "kilogram", MAX_WEIGHT_KG, f"{MAX_WEIGHT_KG} kg", False),
+    "creatinine_clearance": _CLEARANCE._replace(derived="creatinine_clearance_ml_min"),
+    "egfr": _CLEARANCE._replace(derived="egfr_ml_min"),
+}
+_CELLS = _Limit("", "1 / liter", MAX_CELLS_PER_L, "10^12 per litre", True)
+_LABS_LIMITS: Final = {
+    "lymphocytes": _CELLS._replace(derived="lymphocytes_per_l"),
+    "neutrophils": _CELLS._replace(derived="neutrophils_per_l"),
+    "haemoglobin": _Limit(
+        "haemoglobin_g_dl",
+        "gram / deciliter",
+        MAX_HAEMOGLOBIN_G_DL,
+        f"{MAX_HAEMOGLOBIN_G_DL} g/dL",
+        False,
+    ),
+}
+
+
+def _derive(obj: object, limits: dict[str, _Limit]) -> None:
+    """Set each limit's derived float on ``obj`` (``None`` for a missing value), checking bounds."""
+    for name, limit in limits.items():
+        value = getattr(obj, name)
+        number = None if value is None else _bounded(value, name, limit)
+        object.__setattr__(obj, limit.derived, number)
+
+
+def _bounded(value: QuantityT, name: str, limit: _Limit) -> float:
+    """``value`` in the limit's unit, checked against zero and the upper bound."""
+    number = canonical(value, limit.unit)
     if number < 0:
         raise InvalidInputError(name, "must not be negative", part="value")
-    if number == 0 and not zero:
+    if number == 0 and not limit.zero_allowed:
         raise InvalidInputError(name, "must be greater than zero", part="value")
-    if number > upper:
-        raise InvalidInputError(name, f"is implausible (more than {limit})", part="value")
+    if number > limit.upper:
+        raise InvalidInputError(name, f"is implausible (more than {limit.words})", part="value")
     return number
 
 
@@ -97,26 +136,7 @@ class Labs:
     haemoglobin_g_dl: float | None = field(init=False, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        cells = {"lymphocytes": self.lymphocytes, "neutrophils": self.neutrophils}
-        for name, value in cells.items():
-            number = None
-            if value is not None:
-                number = _bounded(
-                    value, name, "1 / liter", MAX_CELLS_PER_L, "10^12 per litre", zero=True
-                )
-            object.__setattr__(self, f"{name}_per_l", number)
-        hb = self.haemoglobin
-        g_dl = None
-        if hb is not None:
-            g_dl = _bounded(
-                hb,
-                "haemoglobin",
-                "gram / deciliter",
-                MAX_HAEMOGLOBIN_G_DL,
-                f"{MAX_HAEMOGLOBIN_G_DL} g/dL",
-                zero=False,
-            )
-        object.__setattr__(self, "haemoglobin_g_dl", g_dl)
+        _derive(self, _LABS_LIMITS)
 
 
 @frozen
@@ -160,29 +180,7 @@ class Patient:
     _key: tuple[object, ...] | None = field(init=False, default=None, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
-        months = _bounded(
-            self.age, "age", "month", MAX_AGE_YEARS * 12, f"{MAX_AGE_YEARS} years", zero=True
-        )
-        object.__setattr__(self, "age_months", months)
-        weight = None
-        if self.weight is not None:
-            weight = _bounded(
-                self.weight, "weight", "kilogram", MAX_WEIGHT_KG, f"{MAX_WEIGHT_KG} kg", zero=False
-            )
-        object.__setattr__(self, "weight_kg", weight)
-        for name in ("creatinine_clearance", "egfr"):
-            value = getattr(self, name)
-            rate = None
-            if value is not None:
-                rate = _bounded(
-                    value,
-                    name,
-                    "milliliter / minute",
-                    MAX_CLEARANCE_ML_MIN,
-                    f"{MAX_CLEARANCE_ML_MIN} mL/min",
-                    zero=True,
-                )
-            object.__setattr__(self, f"{name}_ml_min", rate)
+        _derive(self, _PATIENT_LIMITS)
 
     def rule_key(self) -> tuple[object, ...]:
         """Every input the rules can read, in canonical units: equal keys, equal answers.
@@ -225,34 +223,18 @@ _FIELD_NAMES = tuple(a.name for a in attrs.fields(Patient) if a.init)
 
 
 def _canonical_field(patient: Patient, name: str) -> object:
+    if name in _PATIENT_LIMITS:
+        return getattr(patient, _PATIENT_LIMITS[name].derived)
     value = getattr(patient, name)
-    if isinstance(value, pint.Quantity):
-        return getattr(patient, _DERIVED[name])
     if isinstance(value, Labs):
-        return (value.lymphocytes_per_l, value.neutrophils_per_l, value.haemoglobin_g_dl)
-    return value
-
-
-_DERIVED = {
-    "age": "age_months",
-    "weight": "weight_kg",
-    "creatinine_clearance": "creatinine_clearance_ml_min",
-    "egfr": "egfr_ml_min",
-}
-
-
-def _as_date(value: object, name: str) -> dt.date:
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if not isinstance(value, dt.date):
-        raise InvalidInputError(name, f"must be a date, got {type(value).__name__}")
+        return tuple(getattr(value, limit.derived) for limit in _LABS_LIMITS.values())
     return value
 
 
 def completed_months(birth_date: object, on: object) -> int:
     """Completed calendar months between two dates (see :meth:`Patient.from_birth_date`)."""
-    born = _as_date(birth_date, "birth_date")
-    today = _as_date(on, "on")
+    born = as_date(birth_date, "birth_date", from_datetime=True)
+    today = as_date(on, "on", from_datetime=True)
     if born > today:
         raise InvalidInputError("birth_date", f"{born.isoformat()} is after {today.isoformat()}")
     months = (today.year - born.year) * 12 + (today.month - born.month)

@@ -8,7 +8,7 @@ from enum import Enum
 from attrs import field, frozen
 
 from ..errors import InvalidInputError
-from ._checks import Validator, as_enum_set, as_tuple, instance_of, is_text
+from ._checks import as_enum_set, as_tuple, instance_of, is_date, is_text
 from .core import Reason, Source
 
 __all__ = ["LabTest", "Referral", "ScreeningItem", "ScreeningPlan", "Visit"]
@@ -93,19 +93,11 @@ class ScreeningPlan:
     notes: tuple[Reason, ...] = field(default=(), converter=_notes)
 
 
-def _date(name: str) -> Validator:
-    def check(_: object, __: object, value: object) -> None:
-        if not isinstance(value, dt.date) or isinstance(value, dt.datetime):
-            raise InvalidInputError(name, f"must be a date, got {type(value).__name__}")
-
-    return check
-
-
 @frozen
 class Visit:
     """A monitoring visit: its date, the tests due, why and on whose word."""
 
-    date: dt.date = field(validator=_date("date"))
+    date: dt.date = field(validator=is_date("date"))
     tests: frozenset[LabTest] = field(converter=_tests)
     purpose: str = field(validator=is_text("purpose", empty=False))
     sources: tuple[Source, ...] = field(converter=_sources)

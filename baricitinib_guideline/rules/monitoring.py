@@ -8,15 +8,17 @@ from typing import Final
 
 from ..errors import InvalidInputError
 from ..knowledge import licence as lic
-from ..knowledge.plans import VISIT_PURPOSES
+from ..knowledge.plans import (
+    FIRST_VISIT_WEEKS,
+    INTERVAL_MONTHS,
+    MONITORING_TESTS,
+    VISIT_PURPOSES,
+)
+from ..model._checks import as_date
 from ..model.plans import LabTest, Visit
 from ._base import source
 
-CHAPTER_TESTS: Final = frozenset(
-    {LabTest.FULL_BLOOD_COUNT, LabTest.RENAL_PROFILE, LabTest.LIVER_PROFILE, LabTest.LIPID_PROFILE}
-)
-FIRST_VISIT: Final = dt.timedelta(weeks=4)
-INTERVAL_MONTHS: Final = 3
+FIRST_VISIT: Final = dt.timedelta(weeks=FIRST_VISIT_WEEKS)
 MAX_SPAN_YEARS: Final = 130
 
 
@@ -28,12 +30,6 @@ def add_months(day: dt.date, months: int) -> dt.date:
     return dt.date(year, month0 + 1, min(day.day, last))
 
 
-def _date(value: object, name: str) -> dt.date:
-    if isinstance(value, dt.datetime) or not isinstance(value, dt.date):
-        raise InvalidInputError(name, f"must be a date, got {type(value).__name__}")
-    return value
-
-
 def monitoring_schedule(start: dt.date, *, until: dt.date) -> tuple[Visit, ...]:
     """Visits from the first tablet on ``start`` up to and including ``until``.
 
@@ -41,8 +37,8 @@ def monitoring_schedule(start: dt.date, *, until: dt.date) -> tuple[Visit, ...]:
     ``start``; and the licence's lipid check at 12 weeks, kept beside the
     chapter's stricter plan.
     """
-    first = _date(start, "start")
-    last = _date(until, "until")
+    first = as_date(start, "start")
+    last = as_date(until, "until")
     if last < first:
         raise InvalidInputError("until", "must not be before start")
     if last.year - first.year > MAX_SPAN_YEARS:
@@ -53,7 +49,7 @@ def monitoring_schedule(start: dt.date, *, until: dt.date) -> tuple[Visit, ...]:
         visits.append(
             Visit(
                 date=first + FIRST_VISIT,
-                tests=CHAPTER_TESTS,
+                tests=MONITORING_TESTS,
                 purpose=VISIT_PURPOSES["four-weeks"],
                 sources=chapter,
             )
@@ -75,7 +71,7 @@ def monitoring_schedule(start: dt.date, *, until: dt.date) -> tuple[Visit, ...]:
             visits.append(
                 Visit(
                     date=day,
-                    tests=CHAPTER_TESTS,
+                    tests=MONITORING_TESTS,
                     purpose=VISIT_PURPOSES["three-monthly"],
                     sources=chapter,
                 )
