@@ -16,6 +16,7 @@ from .api import (
     recommend,
     safety_figure,
     safety_figures,
+    screening_plan,
     statements,
 )
 from .errors import InvalidInputError
@@ -49,7 +50,6 @@ from .model.evidence import (
 from .model.patient import Labs, Patient
 from .model.plans import LabTest, Referral, ScreeningItem, ScreeningPlan, Visit
 from .rules.monitoring import monitoring_schedule
-from .rules.screening import screening_plan
 from .serialization import converter, from_json, to_json
 from .units import Q_, ureg
 

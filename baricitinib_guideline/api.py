@@ -11,7 +11,8 @@ from .knowledge import ALL_STATEMENTS, statement
 from .knowledge.chapter import COMBINATIONS, NMA_RESULTS, SAFETY_FIGURES
 from .knowledge.licence import LICENCE_COMBINATIONS
 from .knowledge.references import REFERENCES
-from .model.core import DoseRecommendation, Source
+from .knowledge.wording import MODALITY_WORDS
+from .model.core import DoseRecommendation, Reason, Source
 from .model.enums import Modality, Response, Status
 from .model.evidence import (
     Citation,
@@ -22,8 +23,9 @@ from .model.evidence import (
     Statement,
 )
 from .model.patient import Patient
-from .rules import dosing, licence
-from .rules._base import Constraint, Decision, because, regimen
+from .model.plans import ScreeningPlan
+from .rules import dosing, licence, screening
+from .rules._base import Constraint, Decision, because, because_citing, regimen
 from .units import QuantityT, canonical, quantity_from
 
 __all__ = [
@@ -35,14 +37,19 @@ __all__ = [
     "recommend",
     "safety_figure",
     "safety_figures",
+    "screening_plan",
     "statements",
 ]
 
-# When several rules stop treatment, the most severe status is reported.
+_Stop = tuple[Status, tuple[Reason, ...], tuple[str, ...]]
+
+# When several rules stop treatment, the most severe status is reported and
+# its reasons come first.
 _SEVERITY: Final = (
     Status.CONTRAINDICATED,
     Status.NOT_RECOMMENDED,
     Status.OUTSIDE_LICENCE,
+    Status.CONSIDER_STOPPING,
     Status.INSUFFICIENT_INFORMATION,
 )
 
@@ -90,16 +97,23 @@ def _decide(
     missing = _missing_follow_up(current_mg, response)
     if missing:
         return missing
+    on_treatment = current_mg is not None
     decision = dosing.eligibility(patient)
     if decision is None:
         if current_mg is not None and response is not None:
             decision = dosing.follow_up(patient, current_mg, response)
         else:
             decision = dosing.starting(patient)
-    decision = attrs.evolve(
-        decision, reasons=decision.reasons + dosing.comorbidity_reasons(patient)
-    )
-    return _assemble(decision, licence.constraints(patient, current_mg is not None))
+    constraints = licence.constraints(patient, on_treatment)
+    stops: list[_Stop] = [
+        (c.status, (c.reason,), c.missing) for c in constraints if c.status is not None
+    ]
+    if decision.dose_mg is None:
+        stops.append((decision.status, decision.reasons, decision.missing))
+    if stops:
+        return _stop(decision, stops, _ceiling(decision, constraints))
+    stuck = response is Response.INADEQUATE_CONTROL and current_mg is not None
+    return _assemble(decision, constraints, current_mg if stuck else None)
 
 
 def _missing_follow_up(
@@ -115,30 +129,65 @@ def _missing_follow_up(
     )
 
 
-def _assemble(decision: Decision, constraints: tuple[Constraint, ...]) -> DoseRecommendation:
-    stops = [c for c in constraints if c.status is not None]
-    if decision.dose_mg is None or stops:
-        statuses = {c.status for c in stops} | {decision.status}
-        status = next(s for s in _SEVERITY if s in statuses)
-        missing = decision.missing + tuple(name for c in stops for name in c.missing)
-        return DoseRecommendation(
-            status=status,
-            reasons=decision.reasons + tuple(c.reason for c in stops),
-            missing=missing if status is Status.INSUFFICIENT_INFORMATION else (),
-        )
+def _stop(decision: Decision, stops: list[_Stop], ceiling: float) -> DoseRecommendation:
+    """No regimen: the stopping reasons alone, the most severe first."""
+    stops.sort(key=lambda stop: _SEVERITY.index(stop[0]))
+    status = stops[0][0]
+    # Only "consider stopping" keeps the chapter's options beside the stop.
+    options = decision.alternatives if status is Status.CONSIDER_STOPPING else ()
+    return DoseRecommendation(
+        status=status,
+        alternatives=tuple(o for o in options if o.regimen.dose_mg <= ceiling),
+        reasons=tuple(reason for _, reasons, _ in stops for reason in reasons),
+        missing=tuple(name for _, _, names in stops for name in names)
+        if status is Status.INSUFFICIENT_INFORMATION
+        else (),
+    )
+
+
+def _assemble(
+    decision: Decision, constraints: tuple[Constraint, ...], stuck_on_mg: float | None
+) -> DoseRecommendation:
+    """The chapter's regimen under the licence's ceiling, with every reason in order.
+
+    Where the licence sets the dose (lower than the chapter's, or the same
+    dose more firmly), the chapter's reasons give way to one reason naming
+    both, and the answer is ``RECOMMENDED``: the licence's dose is not optional.
+    """
+    assert decision.dose_mg is not None
+    assert decision.modality is not None
     ceiling = _ceiling(decision, constraints)
     dose = min(decision.dose_mg, ceiling)
-    lowered = dose < decision.dose_mg
+    reasons = decision.reasons
+    modality = decision.modality
+    if dose == ceiling and (dose < decision.dose_mg or modality is not Modality.RECOMMENDED):
+        words = MODALITY_WORDS[modality.name]
+        basis = decision.reasons[0].source.statement
+        if dose < decision.dose_mg:
+            reasons = (
+                because_citing(
+                    "licence-sets-dose",
+                    basis,
+                    chapter=decision.dose_mg,
+                    dose=dose,
+                    modality=words,
+                ),
+            )
+        else:
+            reasons = (because_citing("licence-confirms-dose", basis, dose=dose, modality=words),)
+        modality = Modality.RECOMMENDED
+        if stuck_on_mg is not None and dose <= stuck_on_mg:
+            reasons += (because("most-the-licence-allows", current=stuck_on_mg),)
     return DoseRecommendation(
-        status=decision.status,
+        status=Status.RECOMMENDED,
         regimen=regimen(dose),
-        modality=Modality.RECOMMENDED if lowered else decision.modality,
+        modality=modality,
         alternatives=tuple(
             item
             for item in decision.alternatives
             if item.regimen.dose_mg != dose and item.regimen.dose_mg <= ceiling
         ),
-        reasons=decision.reasons + tuple(c.reason for c in constraints),
+        reasons=decision.preface + reasons + tuple(c.reason for c in constraints) + decision.notes,
     )
 
 
@@ -152,6 +201,24 @@ def _ceiling(decision: Decision, constraints: tuple[Constraint, ...]) -> float:
         if constraint.factor is not None and standard is not None:
             ceiling = min(ceiling, standard * constraint.factor)
     return ceiling
+
+
+# Statuses that stop treatment whatever the screening shows.
+_STOPS: Final = frozenset({Status.CONTRAINDICATED, Status.NOT_RECOMMENDED, Status.OUTSIDE_LICENCE})
+
+
+def screening_plan(patient: Patient) -> ScreeningPlan:
+    """What to check before the first tablet for ``patient``.
+
+    When the dose decision already stops treatment (a known pregnancy, an age
+    outside the licence, a contraindication), its reasons lead the plan as
+    ``alerts``.
+    """
+    if not isinstance(patient, Patient):
+        raise InvalidInputError("patient", f"must be a Patient, got {type(patient).__name__}")
+    decision = recommend(patient)
+    alerts = decision.reasons if decision.status in _STOPS else ()
+    return screening.screening_plan(patient, alerts)
 
 
 def nma_results() -> tuple[MeanDifference, ...]:

@@ -59,6 +59,8 @@ licence_fields = st.fixed_dictionaries(
         "strong_oat3_inhibitor": st.booleans(),
         "labs": labs,
         "can_become_pregnant": st.one_of(st.none(), st.booleans()),
+        "hypersensitivity": st.booleans(),
+        "suspected_drug_induced_liver_injury": st.booleans(),
     }
 )
 

@@ -59,11 +59,11 @@ def test_every_rule_statement_is_exercised_by_a_behaviour_test() -> None:
         "smpc.no_benefit",
         "smpc.renal.adult_moderate",
         "smpc.renal.adult_severe",
-        "smpc.renal.child",
-        "smpc.renal.child_bands",
+        "leaflet.renal.child",
+        "mfi.renal.child_bands",
         "smpc.hepatic",
         "smpc.oat3.adult",
-        "smpc.oat3.child",
+        "leaflet.oat3.child",
         "smpc.live_vaccines",
         "smpc.labs.start",
         "smpc.labs.interrupt",
@@ -71,8 +71,8 @@ def test_every_rule_statement_is_exercised_by_a_behaviour_test() -> None:
         "smpc.contraindications",
         "smpc.contraception",
         "smpc.breastfeeding",
-        "smpc.jak.no_alternative",
-        "smpc.jak.vte_caution",
+        "ema.jak.no_alternative",
+        "ema.jak.vte_caution",
     ]
     text = _test_sources_other_than_the_tables()
     untested = [sid for sid in decisive if f'"{sid}"' not in text]

@@ -130,7 +130,7 @@ def test_several_risks_give_one_reason_each() -> None:
 def test_smoking_alone_keeps_the_chapter_dose_and_adds_the_ema_caution() -> None:
     result = start(age=Q_(40, "year"), risk_factors={RiskFactor.SMOKING})
     assert dose_mg(result) == 4
-    assert any(r.source.statement == "smpc.jak.no_alternative" for r in result.reasons)
+    assert any(r.source.statement == "ema.jak.no_alternative" for r in result.reasons)
 
 
 def test_adult_standard_dose_offers_tapering_and_says_start_high() -> None:
@@ -180,35 +180,110 @@ CHILD_20KG: dict[str, Any] = {"age": Q_(6, "year"), "weight": Q_(20, "kg")}
 SC, IC = Response.SUSTAINED_CONTROL, Response.INADEQUATE_CONTROL
 R, SBC, MBC = Modality.RECOMMENDED, Modality.SHOULD_BE_CONSIDERED, Modality.MAY_BE_CONSIDERED
 
+NB = Response.NO_BENEFIT_AFTER_8_WEEKS
+SMOKER: dict[str, Any] = {"age": Q_(40, "year"), "risk_factors": {bg.RiskFactor.SMOKING}}
+VTE_ADULT: dict[str, Any] = {"age": Q_(50, "year"), "risk_factors": {bg.RiskFactor.VTE}}
+
+# (id naming the chapter's words, patient, current mg, response, dose, modality,
+#  [(option mg, modality)]): every row of the follow-up table.
 FOLLOW_UP = [
-    ("adult-4mg-sustained-tapers-to-2mg", ADULT, 4, SC, 2, SBC),
-    ("adult-2mg-sustained-stays", ADULT, 2, SC, 2, R),
-    ("adult-2mg-inadequate-returns-to-4mg", ADULT, 2, IC, 4, R),
-    ("adult-4mg-inadequate-stays-no-higher-dose", ADULT, 4, IC, 4, R),
-    ("older-2mg-inadequate-4mg-may-be-considered", OLDER, 2, IC, 4, MBC),
-    ("older-4mg-sustained-tapers-to-2mg", OLDER, 4, SC, 2, SBC),
-    ("older-2mg-sustained-stays", OLDER, 2, SC, 2, R),
-    ("child-4mg-sustained-halves", CHILD_40KG, 4, SC, 2, SBC),
-    ("child-2mg-sustained-halves", CHILD_20KG, 2, SC, 1, SBC),
-    ("child-half-dose-sustained-stays", CHILD_20KG, 1, SC, 1, R),
-    ("child-half-dose-inadequate-returns", CHILD_20KG, 1, IC, 2, R),
-    ("child-standard-inadequate-stays", CHILD_40KG, 4, IC, 4, R),
+    # "2 mg once daily should be considered for patients who have achieved sustained
+    # control of disease activity with 4 mg once daily and are eligible for dose tapering"
+    ("adult-4mg-sustained-2mg-should-be-considered", ADULT, 4, SC, 2, SBC, [(4, R)]),
+    ("adult-2mg-sustained-stays", ADULT, 2, SC, 2, R, []),
+    # "The recommended dose of baricitinib for adult patients is 4 mg once daily"
+    ("adult-2mg-inadequate-4mg-is-the-recommended-dose", ADULT, 2, IC, 4, R, []),
+    ("adult-4mg-inadequate-stays-no-higher-dose", ADULT, 4, IC, 4, R, []),
+    ("smoker-4mg-sustained-is-not-in-the-2mg-group", SMOKER, 4, SC, 2, SBC, [(4, R)]),
+    # "2 mg once daily is recommended for patients ... aged >= 65 years" and "4 mg once
+    # daily may be considered for these patients who do not achieve adequate control"
+    ("older-2mg-inadequate-4mg-may-be-considered", OLDER, 2, IC, 4, MBC, [(2, R)]),
+    ("older-4mg-sustained-2mg-is-recommended", OLDER, 4, SC, 2, R, [(4, MBC)]),
+    ("older-4mg-inadequate-4mg-only-may-be-considered", OLDER, 4, IC, 4, MBC, [(2, R)]),
+    ("older-2mg-sustained-stays", OLDER, 2, SC, 2, R, []),
+    ("vte-risk-4mg-sustained-2mg-is-recommended", VTE_ADULT, 4, SC, 2, R, [(4, MBC)]),
+    ("vte-risk-2mg-inadequate-4mg-may-be-considered", VTE_ADULT, 2, IC, 4, MBC, [(2, R)]),
+    # "A reduction to half the dose should be considered for patients who have achieved
+    # sustained control of disease activity with the standard recommended dose"
+    ("child-4mg-sustained-half-should-be-considered", CHILD_40KG, 4, SC, 2, SBC, [(4, R)]),
+    ("child-2mg-sustained-half-should-be-considered", CHILD_20KG, 2, SC, 1, SBC, [(2, R)]),
+    ("child-half-dose-sustained-stays", CHILD_20KG, 1, SC, 1, R, []),
+    ("child-half-dose-inadequate-returns-to-band-dose", CHILD_20KG, 1, IC, 2, R, []),
+    ("child-standard-inadequate-stays", CHILD_40KG, 4, IC, 4, R, []),
 ]
 
 
 @pytest.mark.parametrize(
-    ("fields", "current", "response", "dose", "modality"),
+    ("fields", "current", "response", "dose", "modality", "options"),
     [case[1:] for case in FOLLOW_UP],
     ids=[case[0] for case in FOLLOW_UP],
 )
 def test_follow_up_step(
-    fields: dict[str, Any], current: float, response: Response, dose: float, modality: Modality
+    fields: dict[str, Any],
+    current: float,
+    response: Response,
+    dose: float,
+    modality: Modality,
+    options: list[tuple[float, Modality]],
 ) -> None:
     result = bg.recommend(bg.Patient(**fields), current_dose=Q_(current, "mg"), response=response)
     assert result.status is Status.RECOMMENDED
     assert dose_mg(result) == dose
     assert result.modality is modality
-    assert all(dose_mg_of(option) != dose for option in result.alternatives)
+    assert [(dose_mg_of(o), o.modality) for o in result.alternatives] == options
+
+
+@pytest.mark.parametrize(
+    ("fields", "current"),
+    [(OLDER, 4), (OLDER, 2), (VTE_ADULT, 4), (VTE_ADULT, 2)],
+    ids=["older-on-4", "older-on-2", "vte-on-4", "vte-on-2"],
+)
+@pytest.mark.parametrize("response", [SC, IC, NB], ids=["sustained", "inadequate", "no-benefit"])
+def test_2mg_group_never_gets_4mg_stronger_than_may_be_considered(
+    fields: dict[str, Any], current: float, response: Response
+) -> None:
+    """The chapter: for this group 4 mg "may be considered" only."""
+    result = bg.recommend(bg.Patient(**fields), current_dose=Q_(current, "mg"), response=response)
+    offered: list[tuple[float, Modality | None]] = [
+        (dose_mg_of(o), o.modality) for o in result.alternatives
+    ]
+    if result.regimen is not None:
+        offered.append((result.regimen.dose_mg, result.modality))
+    assert all(modality is MBC for mg, modality in offered if mg == 4), offered
+
+
+def test_2mg_group_controlled_on_4mg_keeps_the_group_reason() -> None:
+    """Controlled on 4 mg, a patient aged 65 or more is told why 2 mg is their dose."""
+    result = bg.recommend(bg.Patient(**OLDER), current_dose=Q_(4, "mg"), response=SC)
+    codes = [r.code for r in result.reasons]
+    assert codes[:2] == ["back-to-group-dose", "aged-65-or-over"]
+
+
+# "No evidence of benefit after 8 weeks": the licence says consider stopping.
+NO_BENEFIT = [
+    ("adult-on-4mg-nothing-else-named", ADULT, 4, []),
+    ("adult-on-2mg-4mg-is-the-recommended-adult-dose", ADULT, 2, [(4, R)]),
+    ("older-on-2mg-4mg-may-still-be-considered", OLDER, 2, [(4, MBC)]),
+    ("older-on-4mg-nothing-higher", OLDER, 4, []),
+    ("child-on-half-dose-band-dose-remains", CHILD_20KG, 1, [(2, R)]),
+    ("child-on-band-dose-nothing-higher", CHILD_40KG, 4, []),
+]
+
+
+@pytest.mark.parametrize(
+    ("fields", "current", "options"),
+    [row[1:] for row in NO_BENEFIT],
+    ids=[row[0] for row in NO_BENEFIT],
+)
+def test_no_benefit_after_8_weeks_is_consider_stopping(
+    fields: dict[str, Any], current: float, options: list[tuple[float, Modality]]
+) -> None:
+    result = bg.recommend(bg.Patient(**fields), current_dose=Q_(current, "mg"), response=NB)
+    assert result.status is Status.CONSIDER_STOPPING
+    assert result.regimen is None
+    assert result.reasons[0].source.statement == "smpc.no_benefit"
+    assert "consider" in result.reasons[0].text
+    assert [(dose_mg_of(o), o.modality) for o in result.alternatives] == options
 
 
 def test_follow_up_accepts_micrograms_and_foreign_registry() -> None:
@@ -217,18 +292,30 @@ def test_follow_up_accepts_micrograms_and_foreign_registry() -> None:
         assert dose_mg(result) == 2
 
 
-def test_unknown_current_dose_falls_back_to_start_and_says_so() -> None:
-    result = bg.recommend(bg.Patient(**ADULT), current_dose=Q_(3, "mg"), response=SC)
-    assert dose_mg(result) == 4
-    assert result.reasons[0].code == "current-dose-not-in-chapter-adult"
-
-
-def test_no_benefit_after_8_weeks_stops() -> None:
-    result = bg.recommend(
-        bg.Patient(**ADULT), current_dose=Q_(4, "mg"), response=Response.NO_BENEFIT_AFTER_8_WEEKS
-    )
-    assert result.status is Status.NOT_RECOMMENDED
-    assert result.reasons[0].source.statement == "smpc.no_benefit"
+@pytest.mark.parametrize(
+    ("fields", "current", "response", "nearest", "dose"),
+    [
+        (ADULT, 3, SC, 2, 2),
+        (ADULT, 1, SC, 2, 2),
+        (ADULT, 8, IC, 4, 4),
+        (CHILD_20KG, 1.5, SC, 1, 1),
+    ],
+    ids=[
+        "adult-3mg-read-as-2mg-the-lower-on-a-tie",
+        "turning-18-on-1mg-read-as-2mg-not-multiplied-silently",
+        "adult-8mg-read-as-4mg",
+        "child-1.5mg-read-as-half-dose",
+    ],
+)
+def test_unnamed_current_dose_is_read_as_the_nearest_named_dose_and_says_so(
+    fields: dict[str, Any], current: float, response: Response, nearest: float, dose: float
+) -> None:
+    result = bg.recommend(bg.Patient(**fields), current_dose=Q_(current, "mg"), response=response)
+    assert dose_mg(result) == dose
+    assert result.reasons[0].code.startswith("current-dose-not-in-chapter")
+    assert f"{current:g} mg" in result.reasons[0].text
+    assert f"nearest dose it names, {nearest:g} mg" in result.reasons[0].text
+    assert all(r.code != "start-high" for r in result.reasons)
 
 
 @pytest.mark.parametrize(
@@ -332,13 +419,8 @@ def test_child_without_risk_factor_gets_no_licence_check_note() -> None:
     assert "child-risk-factor-check-licence" not in codes
 
 
-def test_unknown_current_dose_keeps_the_starting_options() -> None:
-    result = bg.recommend(bg.Patient(**ADULT), current_dose=Q_(3, "mg"), response=SC)
-    assert [dose_mg_of(o) for o in result.alternatives] == [2]
-
-
 def test_escalation_keeps_the_reasons_for_the_2mg_group() -> None:
     result = bg.recommend(bg.Patient(**OLDER), current_dose=Q_(2, "mg"), response=IC)
     codes = [r.code for r in result.reasons]
-    assert codes[:2] == ["aged-65-or-over", "escalate-after-inadequate-control"]
+    assert codes[:2] == ["escalate-after-inadequate-control", "aged-65-or-over"]
     assert [(dose_mg_of(o), o.modality) for o in result.alternatives] == [(2, R)]

@@ -124,30 +124,60 @@ CHAPTER = [
 ]
 CHAPTER_IDS = [row[0] for row in CHAPTER]
 
-# (statement ID, SmPC section, note present, facts)
+# (statement ID, document it was seen in, its section, note present, facts): clinical-facts
+# marks the leaflet and trial-practice facts partial, and the JAK measures as the EMA's.
+SMPC, PACKAGE_LEAFLET = bg.Document.SMPC, bg.Document.PACKAGE_LEAFLET
+MANUFACTURER_INFORMATION, EMA_REFERRAL = (
+    bg.Document.MANUFACTURER_INFORMATION,
+    bg.Document.EMA_REFERRAL,
+)
 LICENCE = [
-    ("smpc.indication", "4.1", False, ["2 years", "systemic"]),
-    ("smpc.no_benefit", "4.2", False, ["8 weeks"]),
-    ("smpc.tablets", "4.2", False, ["1, 2 and 4 mg", "dispersed"]),
-    ("smpc.topicals", "4.2", False, ["corticosteroids", "calcineurin", "face"]),
-    ("smpc.renal.adult_moderate", "4.2", False, ["30 to 60 mL/min", "2 mg"]),
-    ("smpc.renal.adult_severe", "4.2", False, ["below 30 mL/min", "not recommended"]),
-    ("smpc.renal.child", "4.2", True, ["half"]),
-    ("smpc.renal.child_bands", "4.2", True, ["40 to under 60", "below 40"]),
-    ("smpc.hepatic", "4.2", False, ["severe hepatic impairment", "not recommended"]),
-    ("smpc.oat3.adult", "4.5", False, ["probenecid", "2 mg"]),
-    ("smpc.oat3.child", "4.5", True, ["half"]),
-    ("smpc.live_vaccines", "4.4", False, ["live attenuated", "up to date"]),
-    ("smpc.labs.start", "4.2", False, ["0.5 x 10^9/L", "1 x 10^9/L", "8 g/dL"]),
-    ("smpc.labs.interrupt", "4.4", False, ["interrupt", "restart"]),
-    ("smpc.lipids", "4.4", False, ["12 weeks"]),
-    ("smpc.liver_injury", "4.4", False, ["liver injury"]),
-    ("smpc.contraindications", "4.3", False, ["hypersensitivity", "pregnancy"]),
-    ("smpc.contraception", "4.6", False, ["contraception", "1 week"]),
-    ("smpc.breastfeeding", "4.6", False, ["breastfeeding"]),
-    ("smpc.jak.no_alternative", "4.4", True, ["65", "smokers", "no suitable alternative"]),
-    ("smpc.jak.vte_caution", "4.4", True, ["caution", "venous thromboembolism"]),
-    ("smpc.jak.lower_dose", "4.4", True, ["lower doses"]),
+    ("smpc.indication", SMPC, "4.1", False, ["2 years", "systemic"]),
+    ("smpc.no_benefit", SMPC, "4.2", False, ["8 weeks"]),
+    ("smpc.tablets", SMPC, "4.2", False, ["1, 2 and 4 mg", "dispersed"]),
+    ("smpc.topicals", SMPC, "4.2", False, ["corticosteroids", "calcineurin", "face"]),
+    ("smpc.renal.adult_moderate", SMPC, "4.2", False, ["30 to 60 mL/min", "2 mg"]),
+    ("smpc.renal.adult_severe", SMPC, "4.2", False, ["below 30 mL/min", "not recommended"]),
+    ("leaflet.renal.child", PACKAGE_LEAFLET, "how to take it", True, ["half"]),
+    (
+        "mfi.renal.child_bands",
+        MANUFACTURER_INFORMATION,
+        "renal impairment in atopic dermatitis",
+        True,
+        ["40 to under 60", "below 40"],
+    ),
+    ("smpc.hepatic", SMPC, "4.2", False, ["severe hepatic impairment", "not recommended"]),
+    ("smpc.oat3.adult", SMPC, "4.5", False, ["probenecid", "2 mg"]),
+    ("leaflet.oat3.child", PACKAGE_LEAFLET, "how to take it", True, ["half"]),
+    ("smpc.live_vaccines", SMPC, "4.4", False, ["live attenuated", "up to date"]),
+    ("smpc.labs.start", SMPC, "4.2", False, ["0.5 x 10^9/L", "1 x 10^9/L", "8 g/dL"]),
+    ("smpc.labs.interrupt", SMPC, "4.4", False, ["interrupt", "restart"]),
+    ("smpc.lipids", SMPC, "4.4", False, ["12 weeks"]),
+    ("smpc.liver_injury", SMPC, "4.4", False, ["liver injury"]),
+    ("smpc.contraindications", SMPC, "4.3", False, ["hypersensitivity", "pregnancy"]),
+    ("smpc.contraception", SMPC, "4.6", False, ["contraception", "1 week"]),
+    ("smpc.breastfeeding", SMPC, "4.6", False, ["breastfeeding"]),
+    (
+        "ema.jak.no_alternative",
+        EMA_REFERRAL,
+        "EMA/838958/2022, CHMP 23 January 2023",
+        False,
+        ["65", "smokers", "no suitable alternative"],
+    ),
+    (
+        "ema.jak.vte_caution",
+        EMA_REFERRAL,
+        "EMA/838958/2022, CHMP 23 January 2023",
+        False,
+        ["caution", "venous thromboembolism"],
+    ),
+    (
+        "ema.jak.lower_dose",
+        EMA_REFERRAL,
+        "EMA/838958/2022, CHMP 23 January 2023",
+        False,
+        ["lower doses"],
+    ),
 ]
 
 
@@ -166,13 +196,19 @@ def test_chapter_statement(
 
 
 @pytest.mark.parametrize(
-    ("section", "noted", "facts"), [row[1:] for row in LICENCE], ids=[row[0] for row in LICENCE]
+    ("document", "section", "noted", "facts"),
+    [row[1:] for row in LICENCE],
+    ids=[row[0] for row in LICENCE],
 )
 def test_licence_statement(
-    request: pytest.FixtureRequest, section: str, noted: bool, facts: list[str]
+    request: pytest.FixtureRequest,
+    document: bg.Document,
+    section: str,
+    noted: bool,
+    facts: list[str],
 ) -> None:
     entry = bg.statement(request.node.callspec.id)
-    assert entry.source.document is bg.Document.SMPC
+    assert entry.source.document is document
     assert entry.source.section == section
     assert bool(entry.source.note) is noted
     assert entry.source.references == ()

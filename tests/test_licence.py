@@ -95,9 +95,9 @@ def test_child_renal_function(egfr: Any, status: Status, mg: float | None) -> No
     assert result.status is status
     assert dose(result) == mg
     if mg == 1.0:
-        assert "smpc.renal.child" in cited(result)
+        assert "leaflet.renal.child" in cited(result)
     if status is Status.NOT_RECOMMENDED:
-        assert "smpc.renal.child_bands" in cited(result)
+        assert "mfi.renal.child_bands" in cited(result)
 
 
 def test_child_with_creatinine_clearance_only_needs_egfr() -> None:
@@ -117,8 +117,8 @@ def test_severe_hepatic_impairment() -> None:
     ("fields", "mg", "statement"),
     [
         (ADULT, 2.0, "smpc.oat3.adult"),
-        (CHILD_40KG, 2.0, "smpc.oat3.child"),
-        (CHILD_20KG, 1.0, "smpc.oat3.child"),
+        (CHILD_40KG, 2.0, "leaflet.oat3.child"),
+        (CHILD_20KG, 1.0, "leaflet.oat3.child"),
     ],
     ids=["adult-probenecid-2mg", "child-40kg-probenecid-half", "child-20kg-probenecid-half"],
 )
@@ -230,12 +230,12 @@ def test_contraception_advice(value: bool | None, advised: bool) -> None:
 )
 def test_ema_no_suitable_alternative(fields: dict[str, Any], advised: bool) -> None:
     result = answer(**fields)
-    assert ("smpc.jak.no_alternative" in cited(result)) is advised
+    assert ("ema.jak.no_alternative" in cited(result)) is advised
 
 
 def test_ema_vte_caution() -> None:
-    assert "smpc.jak.vte_caution" in cited(answer(age=Q_(40, "year"), risk_factors={"VTE"}))
-    assert "smpc.jak.vte_caution" not in cited(answer(age=Q_(40, "year")))
+    assert "ema.jak.vte_caution" in cited(answer(age=Q_(40, "year"), risk_factors={"VTE"}))
+    assert "ema.jak.vte_caution" not in cited(answer(age=Q_(40, "year")))
 
 
 def test_vaccination_reason_on_every_start_but_not_on_follow_up() -> None:
@@ -265,7 +265,7 @@ def test_child_20kg_with_renal_impairment_gets_1mg() -> None:
 def test_halving_rules_do_not_compound() -> None:
     result = answer(**CHILD_20KG, egfr=Q_(50, "mL/min"), strong_oat3_inhibitor=True)
     assert dose(result) == 1.0
-    assert {"smpc.renal.child", "smpc.oat3.child"} <= cited(result)
+    assert {"leaflet.renal.child", "leaflet.oat3.child"} <= cited(result)
 
 
 def test_licence_cap_removes_higher_options_and_escalation() -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 
 import pytest
 
@@ -122,15 +123,45 @@ CALENDAR = [
     ids=[row[0] for row in CALENDAR],
 )
 def test_monitoring_calendar(start: dt.date, until: dt.date, quarterly: list[str]) -> None:
+    """Chapter: four weeks, then three-monthly; licence: lipids at 12 weeks, held with the
+    first three-monthly panel (5 to 8 days later) as one visit on the earlier date."""
     visits = bg.monitoring_schedule(start, until=until)
-    chapter = [v for v in visits if v.sources[0].statement == "monitor.schedule"]
-    assert chapter[0].date == start + dt.timedelta(days=28)
-    assert [v.date.isoformat() for v in chapter[1:]] == quarterly
-    assert all(v.tests == CHAPTER_TESTS for v in chapter)
-    lipids = [v for v in visits if v.sources[0].statement == "smpc.lipids"]
-    assert [v.date for v in lipids] == [start + dt.timedelta(days=84)]
-    assert lipids[0].tests == {LabTest.LIPID_PROFILE}
-    assert [v.date for v in visits] == sorted(v.date for v in visits)
+    twelve_weeks = start + dt.timedelta(weeks=12)
+    assert visits[0].date == start + dt.timedelta(days=28)
+    assert [v.date for v in visits[1:]] == [
+        twelve_weeks,
+        *(dt.date.fromisoformat(day) for day in quarterly[1:]),
+    ]
+    assert 5 <= (dt.date.fromisoformat(quarterly[0]) - twelve_weeks).days <= 8
+    assert all(v.tests == CHAPTER_TESTS for v in visits)
+    assert all(v.sources[-1].statement == "monitor.schedule" for v in visits)
+    assert [s.statement for s in visits[1].sources] == ["smpc.lipids", "monitor.schedule"]
+    assert "12 weeks" in visits[1].purpose
+    assert "Three-monthly" in visits[1].purpose
+
+
+def test_no_two_blood_draws_within_a_fortnight() -> None:
+    for offset in range(0, 400, 7):
+        start = dt.date(2024, 1, 1) + dt.timedelta(days=offset)
+        days = [
+            v.date for v in bg.monitoring_schedule(start, until=start + dt.timedelta(days=800))
+        ]
+        gaps = [(later - earlier).days for earlier, later in itertools.pairwise(days)]
+        assert min(gaps) >= 14, (start, gaps)
+
+
+class _Timestamp(dt.datetime):
+    """Stands in for pandas.Timestamp, a datetime subclass."""
+
+
+@pytest.mark.parametrize(
+    "start",
+    [dt.datetime(2026, 1, 1, 8), _Timestamp(2026, 1, 1, 23, 59)],
+    ids=["datetime", "timestamp-like"],
+)
+def test_monitoring_accepts_date_times_by_their_calendar_date(start: dt.datetime) -> None:
+    expected = bg.monitoring_schedule(dt.date(2026, 1, 1), until=dt.date(2026, 12, 31))
+    assert bg.monitoring_schedule(start, until=dt.datetime(2026, 12, 31, 23, 0)) == expected
 
 
 def test_four_week_visit_across_leap_day() -> None:
@@ -149,7 +180,8 @@ def test_until_is_inclusive_and_short_spans_are_empty() -> None:
 
 def test_long_schedule_is_three_monthly() -> None:
     visits = bg.monitoring_schedule(dt.date(2026, 1, 15), until=dt.date(2036, 1, 15))
-    assert len(visits) == 2 + 40
+    # Four weeks, then 40 quarters; the first quarter's panel holds the 12-week lipids.
+    assert len(visits) == 1 + 40
 
 
 @pytest.mark.parametrize(
@@ -157,11 +189,10 @@ def test_long_schedule_is_three_monthly() -> None:
     [
         (dt.date(2026, 2, 1), dt.date(2026, 1, 1), "until", "must not be before start"),
         ("2026-01-01", dt.date(2026, 2, 1), "start", "must be a date, got str"),
-        (dt.datetime(2026, 1, 1, 8), dt.date(2026, 2, 1), "start", "must be a date, got datetime"),
         (dt.date(2026, 1, 1), None, "until", "must be a date, got NoneType"),
         (dt.date(1895, 1, 1), dt.date(2026, 1, 1), "until", "must lie within 130 years"),
     ],
-    ids=["until-before-start", "start-string", "start-datetime", "until-none", "too-long"],
+    ids=["until-before-start", "start-string", "until-none", "too-long"],
 )
 def test_monitoring_rejects(start: object, until: object, field: str, words: str) -> None:
     with pytest.raises(bg.InvalidInputError) as caught:
@@ -175,11 +206,18 @@ def test_a_span_of_130_calendar_years_is_accepted() -> None:
     assert visits[-1].date == dt.date(2026, 1, 1)
 
 
-def test_lipid_visit_on_the_last_day_is_included() -> None:
+def test_lipid_visit_on_the_last_day_is_included_with_the_panel_it_holds() -> None:
     start = dt.date(2026, 3, 1)
     last = start + dt.timedelta(weeks=12)
     visits = bg.monitoring_schedule(start, until=last)
     assert visits[-1].date == last
     assert visits[-1].sources[0].statement == "smpc.lipids"
+    assert visits[-1].tests == CHAPTER_TESTS
     before = bg.monitoring_schedule(start, until=last - dt.timedelta(days=1))
     assert all(v.sources[0].statement != "smpc.lipids" for v in before)
+
+
+def test_schedule_near_the_last_calendar_date_is_not_an_error() -> None:
+    assert bg.monitoring_schedule(dt.date(9999, 12, 20), until=dt.date(9999, 12, 31)) == ()
+    visits = bg.monitoring_schedule(dt.date(9999, 1, 1), until=dt.date(9999, 12, 31))
+    assert [v.date for v in visits][:2] == [dt.date(9999, 1, 29), dt.date(9999, 3, 26)]

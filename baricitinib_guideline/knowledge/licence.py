@@ -1,6 +1,10 @@
 """Rules of the EU product licence (SmPC) of Olumiant that a prescribing system applies
-on top of the chapter. Each entry names its SmPC section; facts seen only in a
-secondary source say so in the source's note."""
+on top of the chapter, with the related EMA and manufacturer's sources.
+
+Each entry names the document it was seen in and its section: the SmPC, the
+EMA's JAK-inhibitor referral, the manufacturer's medical information or the
+package leaflet. Facts seen only in a secondary source say so in the note, and
+their IDs start with that document's prefix (``ema.``, ``mfi.``, ``leaflet.``)."""
 
 from __future__ import annotations
 
@@ -12,11 +16,21 @@ from ..model.evidence import Combination, CombinationVerdict, Statement
 
 _L = tuple[str, str, str, str]
 
-LEAFLET: Final = "leaflet wording"
-TRIAL_PRACTICE: Final = "trial practice, manufacturer's medical information"
-EMA_REFERRAL: Final = "EMA JAK-inhibitor referral, CHMP 23 January 2023"
+LEAFLET: Final = "partial: leaflet wording, not seen in the SmPC text"
+TRIAL_PRACTICE: Final = "partial: practice in the paediatric trials"
+EMA_SECTION: Final = "EMA/838958/2022, CHMP 23 January 2023"
+LEAFLET_DOSING: Final = "how to take it"
+MFI_RENAL: Final = "renal impairment in atopic dermatitis"
 
-# (id, SmPC section, note, paraphrase)
+# The document each ID prefix stands for.
+_DOCUMENTS: Final = {
+    "smpc": Document.SMPC,
+    "ema": Document.EMA_REFERRAL,
+    "mfi": Document.MANUFACTURER_INFORMATION,
+    "leaflet": Document.PACKAGE_LEAFLET,
+}
+
+# (id, section of its document, note, paraphrase)
 _ENTRIES: Final[tuple[_L, ...]] = (
     (
         "smpc.indication",
@@ -58,14 +72,14 @@ _ENTRIES: Final[tuple[_L, ...]] = (
         "Creatinine clearance below 30 mL/min: not recommended.",
     ),
     (
-        "smpc.renal.child",
-        "4.2",
+        "leaflet.renal.child",
+        LEAFLET_DOSING,
         LEAFLET,
         "Children with reduced kidney function take half the recommended dose.",
     ),
     (
-        "smpc.renal.child_bands",
-        "4.2",
+        "mfi.renal.child_bands",
+        MFI_RENAL,
         TRIAL_PRACTICE,
         "In the paediatric trials an eGFR of 40 to under 60 mL/min/1.73 m2 received the reduced dose "
         "and below 40 was excluded, so there are no data below 40.",
@@ -84,8 +98,8 @@ _ENTRIES: Final[tuple[_L, ...]] = (
         "With strong OAT3 inhibitors such as probenecid, adults take 2 mg once daily.",
     ),
     (
-        "smpc.oat3.child",
-        "4.5",
+        "leaflet.oat3.child",
+        LEAFLET_DOSING,
         LEAFLET,
         "With strong OAT3 inhibitors, children take half the dose.",
     ),
@@ -132,22 +146,22 @@ _ENTRIES: Final[tuple[_L, ...]] = (
     ),
     ("smpc.breastfeeding", "4.6", "", "Not to be used while breastfeeding."),
     (
-        "smpc.jak.no_alternative",
-        "4.4",
-        EMA_REFERRAL,
+        "ema.jak.no_alternative",
+        EMA_SECTION,
+        "",
         "Aged 65 or more, current or long-time past smokers, or at increased risk of major "
         "cardiovascular problems or cancer: use only when no suitable alternative exists.",
     ),
     (
-        "smpc.jak.vte_caution",
-        "4.4",
-        EMA_REFERRAL,
+        "ema.jak.vte_caution",
+        EMA_SECTION,
+        "",
         "Use with caution when other risk factors for venous thromboembolism are present.",
     ),
     (
-        "smpc.jak.lower_dose",
-        "4.4",
-        EMA_REFERRAL,
+        "ema.jak.lower_dose",
+        EMA_SECTION,
+        "",
         "Use lower doses where possible in people at risk of VTE, cancer or major cardiovascular "
         "problems.",
     ),
@@ -156,7 +170,9 @@ _ENTRIES: Final[tuple[_L, ...]] = (
 LICENCE_STATEMENTS: Final[tuple[Statement, ...]] = tuple(
     Statement(
         id=sid,
-        source=Source(document=Document.SMPC, section=section, statement=sid, note=note),
+        source=Source(
+            document=_DOCUMENTS[sid.split(".", 1)[0]], section=section, statement=sid, note=note
+        ),
         text=paraphrase,
     )
     for sid, section, note, paraphrase in _ENTRIES

@@ -74,9 +74,13 @@ MONITORING_TESTS: Final = frozenset(
 FIRST_VISIT_WEEKS: Final = 4
 INTERVAL_MONTHS: Final = 3
 
+# The library's choice where the sources meet: visits closer than this are held as one,
+# on the earlier date, so no patient gives blood twice in a fortnight (the licence's
+# 12-week lipid check falls 5 to 8 days before the chapter's first three-monthly panel).
+MERGE_WITHIN_DAYS: Final = 14
+
 VISIT_PURPOSES: Final[dict[str, str]] = {
     "four-weeks": "Four weeks into treatment (chapter).",
-    "licence-lipids": "Lipids 12 weeks after starting (licence); the chapter's plan also checks "
-    "them at 4 weeks and every three months, so both are kept.",
+    "licence-lipids": "Lipids 12 weeks after starting (licence).",
     "three-monthly": "Three-monthly while on therapy (chapter).",
 }

@@ -25,6 +25,7 @@ REFERENCES: Final[tuple[Citation, ...]] = (
         journal="",
         year=2022,
         url="https://eczematherapies.com/research/",
+        accessed="12 May 2025",
     ),
     Citation(
         number=3,

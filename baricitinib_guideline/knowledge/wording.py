@@ -73,6 +73,16 @@ REASONS: Final[dict[str, tuple[str, str]]] = {
         "stated for adults; for children it gives the weight-band dose only. Check the licence "
         "before starting.",
     ),
+    "child-risk-factor-check-licence-on-treatment": (
+        "dose.risk.reduced",
+        "The chapter's 2 mg dose for higher risk of VTE, MACE, malignancy or infections is "
+        "stated for adults; for children it gives the weight-band dose only. Check the licence "
+        "for this child.",
+    ),
+    "tablets-dispersible": (
+        "smpc.tablets",
+        "Tablets may be dispersed in water for children who cannot swallow them.",
+    ),
     "comorbidity": (
         "special.comorbidities",
         "Concomitant {disease}: JAK inhibitors are likely to bring extra benefit for it.",
@@ -106,10 +116,20 @@ REASONS: Final[dict[str, tuple[str, str]]] = {
         "dose.risk.escalate",
         "Not adequately controlled on 2 mg: 4 mg once daily may be considered.",
     ),
+    "back-to-group-dose": (
+        "dose.risk.reduced",
+        "Sustained control on 4 mg: for this patient's group 2 mg once daily is the recommended "
+        "dose.",
+    ),
+    "no-higher-dose-risk": (
+        "dose.risk.escalate",
+        "Not adequately controlled on 4 mg, a dose that for this patient's group may only be "
+        "considered after 2 mg: the chapter names no higher dose. Reassess the treatment; "
+        "without benefit after 8 weeks, consider stopping.",
+    ),
     "return-to-standard-dose-adult": (
         "dose.adult.standard",
-        "Not adequately controlled on the tapered dose of 2 mg: return to the standard dose of "
-        "4 mg once daily.",
+        "Not adequately controlled on 2 mg: 4 mg once daily is the recommended adult dose.",
     ),
     "return-to-standard-dose-child": (
         "dose.child.dosage",
@@ -129,19 +149,49 @@ REASONS: Final[dict[str, tuple[str, str]]] = {
     "current-dose-not-in-chapter-adult": (
         "dose.adult.standard",
         "The current dose of {current:g} mg is not one the chapter names for this patient; the "
-        "starting regimen is given instead.",
+        "next step is taken from the nearest dose it names, {nearest:g} mg. Review the regimen.",
     ),
     "current-dose-not-in-chapter-child": (
         "dose.child.dosage",
-        "The current dose of {current:g} mg is not one the chapter names for this patient; the "
-        "starting regimen is given instead.",
+        "The current dose of {current:g} mg is not one the chapter names for this child's "
+        "weight; the next step is taken from the nearest dose it names, {nearest:g} mg. Review "
+        "the regimen.",
     ),
     "no-benefit-after-8-weeks": (
         "smpc.no_benefit",
-        "No evidence of benefit after 8 weeks: consider stopping treatment.",
+        "No evidence of benefit after 8 weeks: the licence advises considering stopping "
+        "treatment.",
+    ),
+    "licence-sets-dose": (
+        "",
+        "The chapter's step for this patient is {chapter:g} mg once daily ({modality}); the "
+        "licence rule below sets {dose:g} mg once daily instead.",
+    ),
+    "licence-confirms-dose": (
+        "",
+        "The chapter's step for this patient is {dose:g} mg once daily ({modality}); the "
+        "licence rule below makes it the dose.",
+    ),
+    "most-the-licence-allows": (
+        "smpc.no_benefit",
+        "Not adequately controlled on {current:g} mg, the most the licence allows this patient: "
+        "reassess the treatment; without benefit after 8 weeks, consider stopping.",
     ),
     # Licence
     "pregnancy": ("smpc.contraindications", "Pregnancy: baricitinib is contraindicated."),
+    "hypersensitivity": (
+        "smpc.contraindications",
+        "Hypersensitivity to baricitinib or an excipient: baricitinib is contraindicated.",
+    ),
+    "liver-injury": (
+        "smpc.liver_injury",
+        "Drug-induced liver injury is suspected: the licence interrupts treatment in this case, "
+        "so do not start until it has been assessed.",
+    ),
+    "interrupt-liver-injury": (
+        "smpc.liver_injury",
+        "Drug-induced liver injury is suspected: interrupt treatment.",
+    ),
     "contraception": (
         "smpc.contraception",
         "Use effective contraception during treatment and for at least 1 week after it.",
@@ -153,8 +203,19 @@ REASONS: Final[dict[str, tuple[str, str]]] = {
     ),
     "check-renal-function-adult": (
         "smpc.renal.adult_moderate",
-        "Creatinine clearance is not given: check renal function before starting (2 mg at 30 "
-        "to 60 mL/min; not recommended below 30 mL/min).",
+        "Creatinine clearance is not given: check renal function before starting (the licence "
+        "lowers the dose at 30 to 60 mL/min and does not recommend use below 30 mL/min).",
+    ),
+    "check-renal-function-adult-on-treatment": (
+        "smpc.renal.adult_moderate",
+        "Creatinine clearance is not given: check renal function, as the monitoring plan does "
+        "(the licence lowers the dose at 30 to 60 mL/min and does not recommend use below 30 "
+        "mL/min).",
+    ),
+    "adult-clearance-needed": (
+        "smpc.renal.adult_moderate",
+        "For adults the licence's renal bands are creatinine clearance; an eGFR is not placed "
+        "in them. Give the creatinine clearance.",
     ),
     "creatinine-clearance-under-30": (
         "smpc.renal.adult_severe",
@@ -165,29 +226,39 @@ REASONS: Final[dict[str, tuple[str, str]]] = {
         "Creatinine clearance {clearance:g} mL/min (30 to 60): 2 mg once daily.",
     ),
     "check-renal-function-child": (
-        "smpc.renal.child",
+        "leaflet.renal.child",
         "Renal function is not given: check it before starting (children with reduced function "
         "take half the dose).",
     ),
+    "check-renal-function-child-on-treatment": (
+        "leaflet.renal.child",
+        "Renal function is not given: check it, as the monitoring plan does (children with "
+        "reduced function take half the dose).",
+    ),
     "child-egfr-needed": (
-        "smpc.renal.child_bands",
+        "mfi.renal.child_bands",
         "For children the licence's reduced-dose bands are eGFR per 1.73 m2; an absolute "
         "creatinine clearance cannot be placed in them. Give the eGFR.",
     ),
     "child-egfr-under-40": (
-        "smpc.renal.child_bands",
+        "mfi.renal.child_bands",
         "eGFR {egfr:g} mL/min/1.73 m2 (below 40): no data in children; not recommended.",
     ),
+    "child-egfr-40-to-60": (
+        "mfi.renal.child_bands",
+        "eGFR {egfr:g} mL/min/1.73 m2 (40 to under 60): reduced kidney function, the band that "
+        "took the reduced dose in the paediatric trials.",
+    ),
     "child-reduced-renal-function": (
-        "smpc.renal.child",
-        "eGFR {egfr:g} mL/min/1.73 m2 (40 to under 60): half the recommended dose.",
+        "leaflet.renal.child",
+        "Children with reduced kidney function take half the recommended dose.",
     ),
     "strong-oat3-inhibitor": (
         "smpc.oat3.adult",
         "Strong OAT3 inhibitor such as probenecid: 2 mg once daily.",
     ),
     "strong-oat3-inhibitor-child": (
-        "smpc.oat3.child",
+        "leaflet.oat3.child",
         "Strong OAT3 inhibitor such as probenecid: half the dose.",
     ),
     "low-blood-count": ("smpc.labs.start", "{low}: do not start treatment."),
@@ -201,13 +272,16 @@ REASONS: Final[dict[str, tuple[str, str]]] = {
         "thresholds).",
     ),
     "ema-no-suitable-alternative": (
-        "smpc.jak.no_alternative",
-        "{groups}: use only if no suitable alternative exists, at the lowest effective dose.",
+        "ema.jak.no_alternative",
+        "{groups}: use only if no suitable alternative exists.",
+    ),
+    "ema-lower-dose": (
+        "ema.jak.lower_dose",
+        "{groups}: use lower doses where possible.",
     ),
     "ema-vte-caution": (
-        "smpc.jak.vte_caution",
-        "Increased risk of venous thromboembolism: use with caution and at a lower dose where "
-        "possible.",
+        "ema.jak.vte_caution",
+        "Risk factors for venous thromboembolism: use with caution.",
     ),
     "vaccinations": (
         "smpc.live_vaccines",
@@ -248,9 +322,19 @@ CONDITIONS: Final[dict[str, tuple[str, str]]] = {
         "dose.child.taper",
         "continue the standard dose when tapering is not suitable",
     ),
-    "continue-2mg": (
+    "continue-group-dose": (
         "dose.risk.reduced",
-        "continue 2 mg when the risk outweighs the expected gain",
+        "2 mg once daily, the recommended dose for this patient's group",
+    ),
+    "adult-standard-after-no-benefit": (
+        "dose.adult.standard",
+        "instead of stopping: 4 mg once daily, the recommended adult dose, when 2 mg brought no "
+        "benefit",
+    ),
+    "child-standard-after-no-benefit": (
+        "dose.child.dosage",
+        "instead of stopping: the weight band's standard dose, when the half dose brought no "
+        "benefit",
     ),
 }
 
@@ -259,7 +343,14 @@ RISK_WORDS: Final[dict[str, str]] = {
     "SMOKING": "current or long-time past smoker",
     "MACE": "increased risk of major cardiovascular problems",
     "MALIGNANCY": "increased risk of cancer",
+    "VTE": "increased risk of venous thromboembolism",
     "AGED_65": "aged 65 or over",
+}
+# How the answer names a modality in the licence's reasons ("should be considered").
+MODALITY_WORDS: Final[dict[str, str]] = {
+    "RECOMMENDED": "recommended",
+    "SHOULD_BE_CONSIDERED": "should be considered",
+    "MAY_BE_CONSIDERED": "may be considered",
 }
 LOW_COUNT_WORDS: Final[dict[str, str]] = {
     "lymphocytes": "lymphocytes below 0.5 x 10^9/L",

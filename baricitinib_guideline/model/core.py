@@ -43,8 +43,9 @@ def _missing(value: object) -> tuple[str, ...]:
 class Source:
     """Where a statement comes from.
 
-    ``document`` tells the chapter from the licence; ``section`` is the
-    chapter's sub-heading or the SmPC section (``"4.2"``); ``references`` are
+    ``document`` tells the chapter from the licence and the other documents
+    the library cites; ``section`` is the chapter's sub-heading, the SmPC
+    section (``"4.2"``) or the part of another document; ``references`` are
     the numbers of the chapter's reference list; ``statement`` is the stable
     ID of the knowledge entry; ``note`` qualifies the source (for example
     ``"leaflet wording"`` for a fact seen only in the package leaflet).
@@ -58,8 +59,7 @@ class Source:
 
     def cite(self) -> str:
         """A short human-readable citation, e.g. ``guideline, Dosage [7]``."""
-        where = "guideline" if self.document is Document.GUIDELINE else "SmPC"
-        text = f"{where} {self.section}"
+        text = f"{self.document.label} {self.section}"
         if self.references:
             text += " [" + ", ".join(str(n) for n in self.references) + "]"
         if self.note:

@@ -60,6 +60,11 @@ class Status(Enum):
     OUTSIDE_LICENCE = "OUTSIDE_LICENCE"
     INSUFFICIENT_INFORMATION = "INSUFFICIENT_INFORMATION"
     CONTRAINDICATED = "CONTRAINDICATED"
+    CONSIDER_STOPPING = "CONSIDER_STOPPING"
+    """No regimen: the licence advises considering stopping (no benefit after 8 weeks).
+
+    The answer's ``alternatives`` still list what the chapter allows instead of
+    stopping, such as 4 mg for the 2 mg group."""
 
 
 class Frequency(Enum):
@@ -86,3 +91,23 @@ class Document(Enum):
     """The EuroGuiDerm atopic eczema guideline, baricitinib chapter."""
     SMPC = "SMPC"
     """The EU product licence (summary of product characteristics) of Olumiant."""
+    EMA_REFERRAL = "EMA_REFERRAL"
+    """The EMA's Article 20 referral on JAK inhibitors (CHMP, 23 January 2023)."""
+    MANUFACTURER_INFORMATION = "MANUFACTURER_INFORMATION"
+    """The manufacturer's medical-information pages (Lilly Medical EU)."""
+    PACKAGE_LEAFLET = "PACKAGE_LEAFLET"
+    """The EU package leaflet of Olumiant (the patient's wording of the licence)."""
+
+    @property
+    def label(self) -> str:
+        """How a citation names the document, e.g. ``SmPC`` or ``EMA referral``."""
+        return _DOCUMENT_LABELS[self.name]
+
+
+_DOCUMENT_LABELS = {
+    "GUIDELINE": "guideline",
+    "SMPC": "SmPC",
+    "EMA_REFERRAL": "EMA referral",
+    "MANUFACTURER_INFORMATION": "manufacturer's information",
+    "PACKAGE_LEAFLET": "package leaflet",
+}

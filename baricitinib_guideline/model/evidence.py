@@ -216,16 +216,20 @@ class Citation:
     pages: str = field(default="", validator=is_text("pages"))
     doi: str = field(default="", validator=is_text("doi"))
     url: str = field(default="", validator=is_text("url"))
+    accessed: str = field(default="", validator=is_text("accessed"))
+    """When the chapter last accessed ``url``, as it writes it (e.g. ``12 May 2025``)."""
 
     def __str__(self) -> str:
-        where = self.journal
+        where = f"{self.journal} {self.year}".strip()
         if self.volume:
-            where += f" {self.year};{self.volume}"
-        else:
-            where += f" {self.year}"
+            where += f";{self.volume}"
         if self.pages:
             where += f":{self.pages}"
-        return f"{self.number}. {self.authors.rstrip('.')}. {self.title}. {where}."
+        text = f"{self.number}. {self.authors.rstrip('.')}. {self.title}. {where}."
+        if self.url:
+            text += f" Available at: {self.url}"
+            text += f" (last accessed {self.accessed})." if self.accessed else "."
+        return text
 
 
 class CombinationVerdict(Enum):

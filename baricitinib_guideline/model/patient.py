@@ -169,6 +169,12 @@ class Patient:
         default=None, validator=instance_of("can_become_pregnant", bool, optional=True)
     )
     """Whether the patient can become pregnant; ``None`` when not known."""
+    hypersensitivity: bool = field(default=False, validator=flag("hypersensitivity"))
+    """Hypersensitivity to baricitinib or an excipient (a contraindication, SmPC 4.3)."""
+    suspected_drug_induced_liver_injury: bool = field(
+        default=False, validator=flag("suspected_drug_induced_liver_injury")
+    )
+    """Drug-induced liver injury is suspected (interrupt treatment, SmPC 4.4)."""
     age_months: float = field(init=False, eq=False, repr=False)
     """Age in months (a month is a twelfth of a year), derived."""
     weight_kg: float | None = field(init=False, eq=False, repr=False)

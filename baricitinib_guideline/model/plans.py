@@ -48,6 +48,10 @@ def _notes(value: object) -> tuple[Reason, ...]:
     return as_tuple(value, "notes", Reason)
 
 
+def _alerts(value: object) -> tuple[Reason, ...]:
+    return as_tuple(value, "alerts", Reason)
+
+
 def _tests(value: object) -> frozenset[LabTest]:
     return as_enum_set(value, "tests", LabTest)
 
@@ -84,13 +88,17 @@ class ScreeningPlan:
     ``baseline`` is the set of tests; ``items`` lists every test and check with
     its sources (chapter and licence merged, never twice); ``referrals`` the
     specialists to see first; ``notes`` what the sources advise against or
-    explain, such as creatine phosphokinase not being mandatory.
+    explain, such as creatine phosphokinase not being mandatory; ``alerts``
+    what already stops treatment for this patient.
     """
 
     baseline: frozenset[LabTest] = field(converter=_baseline)
     items: tuple[ScreeningItem, ...] = field(converter=_items)
     referrals: tuple[Referral, ...] = field(default=(), converter=_referrals)
     notes: tuple[Reason, ...] = field(default=(), converter=_notes)
+    alerts: tuple[Reason, ...] = field(default=(), converter=_alerts)
+    """What stops treatment for this patient whatever the screening shows (a known
+    pregnancy, an age outside the licence), most severe first; empty when nothing does."""
 
 
 @frozen

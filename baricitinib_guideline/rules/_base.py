@@ -28,13 +28,18 @@ def source(statement_id: str) -> Source:
 
 def because(code: str, **values: object) -> Reason:
     """The reason ``code`` of the wording catalogue, with ``values`` filled in."""
-    return _reason(code, tuple(sorted(values.items())))
+    return _reason(code, "", tuple(sorted(values.items())))
+
+
+def because_citing(code: str, statement_id: str, **values: object) -> Reason:
+    """The reason ``code``, resting on ``statement_id`` (a reason about another rule's step)."""
+    return _reason(code, statement_id, tuple(sorted(values.items())))
 
 
 @lru_cache(maxsize=1024)
-def _reason(code: str, values: tuple[tuple[str, object], ...]) -> Reason:
+def _reason(code: str, on: str, values: tuple[tuple[str, object], ...]) -> Reason:
     statement_id, text = REASONS[code]
-    return Reason(code=code, text=text.format(**dict(values)), source=source(statement_id))
+    return Reason(code=code, text=text.format(**dict(values)), source=source(statement_id or on))
 
 
 @lru_cache(maxsize=256)
@@ -59,8 +64,13 @@ class Decision:
     standard_mg: float | None = None
     """The standard dose for this patient, the base of 'half the dose' rules."""
     reasons: tuple[Reason, ...] = ()
+    """Why this dose: replaced by one reason when the licence sets another dose."""
     alternatives: tuple[DoseOption, ...] = ()
     missing: tuple[str, ...] = ()
+    preface: tuple[Reason, ...] = ()
+    """Reasons that come first whatever the licence does (an unnamed current dose)."""
+    notes: tuple[Reason, ...] = ()
+    """Reasons that follow the licence's, whatever it does (comorbidities, tablets)."""
 
 
 @frozen

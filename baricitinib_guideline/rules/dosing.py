@@ -8,8 +8,9 @@ plain floats.
 from __future__ import annotations
 
 from ..knowledge import chapter as k
+from ..knowledge.follow_up import FOLLOW_UP, HIGHER, REDUCED
 from ..knowledge.wording import COMORBIDITY_WORDS
-from ..model.core import DoseOption, Reason
+from ..model.core import Reason
 from ..model.enums import Modality, Response, RiskFactor, Status
 from ..model.patient import Patient
 from ._base import Decision, because, option
@@ -79,94 +80,106 @@ def child_standard_mg(patient: Patient) -> float:
     return k.CHILD_LOW_MG
 
 
-def _child_start(patient: Patient) -> Decision:
-    standard = child_standard_mg(patient)
-    band = "child-30kg-or-more" if standard == k.CHILD_HIGH_MG else "child-10-to-under-30kg"
-    note = any(risk in patient.risk_factors for risk in CHAPTER_RISKS)
-    return Decision(
-        status=Status.RECOMMENDED,
-        dose_mg=standard,
-        modality=R,
-        standard_mg=standard,
-        reasons=(because(band),) + ((because("child-risk-factor-check-licence"),) if note else ()),
-        alternatives=(option("child-taper", standard * k.TAPER_FACTOR, SBC),),
-    )
+def dose_group(patient: Patient) -> str:
+    """The follow-up table's group: ``adult``, ``risk`` (the 2 mg group) or ``child``."""
+    if not is_adult(patient):
+        return "child"
+    return "risk" if risk_reasons(patient) else "adult"
+
+
+def dose_levels(patient: Patient) -> dict[str, float]:
+    """The doses the chapter names for this patient, by the table's level."""
+    if is_adult(patient):
+        return {HIGHER: k.ADULT_STANDARD_MG, REDUCED: k.ADULT_REDUCED_MG}
+    higher = child_standard_mg(patient)
+    return {HIGHER: higher, REDUCED: higher * k.TAPER_FACTOR}
+
+
+def _child_notes(patient: Patient, on_treatment: bool) -> tuple[Reason, ...]:
+    notes = [because("tablets-dispersible")]
+    if any(risk in patient.risk_factors for risk in CHAPTER_RISKS):
+        suffix = "-on-treatment" if on_treatment else ""
+        notes.insert(0, because(f"child-risk-factor-check-licence{suffix}"))
+    return tuple(notes)
+
+
+def _notes(patient: Patient, on_treatment: bool) -> tuple[Reason, ...]:
+    child = () if is_adult(patient) else _child_notes(patient, on_treatment)
+    return child + comorbidity_reasons(patient)
+
+
+def _otherwise_healthy(patient: Patient) -> bool:
+    """No risk factor of any kind (smoking included) and no concomitant disease."""
+    return not patient.risk_factors and not patient.comorbidities
 
 
 def starting(patient: Patient) -> Decision:
     """The starting regimen for a patient the chapter gives a dose for."""
-    if not is_adult(patient):
-        return _child_start(patient)
-    risks = risk_reasons(patient)
-    if risks:
-        return Decision(
-            status=Status.RECOMMENDED,
-            dose_mg=k.ADULT_REDUCED_MG,
-            modality=R,
-            standard_mg=k.ADULT_REDUCED_MG,
-            reasons=risks,
-            alternatives=(option("adult-escalate", k.ADULT_STANDARD_MG, MBC),),
+    levels = dose_levels(patient)
+    group = dose_group(patient)
+    if group == "child":
+        band = (
+            "child-30kg-or-more" if levels[HIGHER] == k.CHILD_HIGH_MG else "child-10-to-under-30kg"
         )
+        reasons: tuple[Reason, ...] = (because(band),)
+        dose, alternative = levels[HIGHER], option("child-taper", levels[REDUCED], SBC)
+    elif group == "risk":
+        reasons = risk_reasons(patient)
+        dose, alternative = levels[REDUCED], option("adult-escalate", levels[HIGHER], MBC)
+    else:
+        reasons = (because("adult-standard-dose"),)
+        if _otherwise_healthy(patient):
+            reasons += (because("start-high"),)
+        dose, alternative = levels[HIGHER], option("adult-taper", levels[REDUCED], SBC)
     return Decision(
         status=Status.RECOMMENDED,
-        dose_mg=k.ADULT_STANDARD_MG,
+        dose_mg=dose,
         modality=R,
-        standard_mg=k.ADULT_STANDARD_MG,
-        reasons=(because("adult-standard-dose"), because("start-high")),
-        alternatives=(option("adult-taper", k.ADULT_REDUCED_MG, SBC),),
+        standard_mg=levels[HIGHER],
+        reasons=reasons,
+        alternatives=(alternative,),
+        notes=_notes(patient, on_treatment=False),
     )
 
 
+def _level_of(current_mg: float, levels: dict[str, float]) -> str:
+    """The level whose dose is nearest ``current_mg`` (the lower one on a tie)."""
+    return min(levels, key=lambda level: (abs(levels[level] - current_mg), levels[level]))
+
+
 def follow_up(patient: Patient, current_mg: float, response: Response) -> Decision:
-    """The next step for a patient on ``current_mg`` whose disease shows ``response``."""
-    start = starting(patient)
-    assert start.standard_mg is not None
-    who = "adult" if is_adult(patient) else "child"
-    higher = k.ADULT_STANDARD_MG if who == "adult" else start.standard_mg
-    reduced = higher * k.TAPER_FACTOR
-    if current_mg not in (reduced, higher):
-        return Decision(
-            status=start.status,
-            dose_mg=start.dose_mg,
-            modality=start.modality,
-            standard_mg=start.standard_mg,
-            reasons=(
-                because(f"current-dose-not-in-chapter-{who}", current=current_mg),
-                *start.reasons,
+    """The next step for a patient on ``current_mg`` whose disease shows ``response``.
+
+    Read from the follow-up table; a current dose the chapter does not name
+    is read as the nearest dose it does name, and a first reason says so.
+    """
+    group = dose_group(patient)
+    levels = dose_levels(patient)
+    level = _level_of(current_mg, levels)
+    preface: tuple[Reason, ...] = ()
+    if levels[level] != current_mg:
+        who = "child" if group == "child" else "adult"
+        preface = (
+            because(
+                f"current-dose-not-in-chapter-{who}", current=current_mg, nearest=levels[level]
             ),
-            alternatives=start.alternatives,
         )
-    if response is Response.NO_BENEFIT_AFTER_8_WEEKS:
-        return _no_dose(Status.NOT_RECOMMENDED, "no-benefit-after-8-weeks")
-    values = {"current": current_mg, "higher": higher, "reduced": reduced}
-    if response is Response.SUSTAINED_CONTROL:
-        if current_mg == higher:
-            return _step(
-                start,
-                reduced,
-                SBC,
-                because(f"taper-after-sustained-control-{who}", **values),
-                option(f"continue-instead-of-taper-{who}", higher, R),
-            )
-        return _step(start, current_mg, R, because(f"continue-lowest-dose-{who}", **values))
-    if current_mg == higher:
-        return _step(start, higher, R, because(f"no-higher-dose-{who}", **values))
-    if start.dose_mg == k.ADULT_REDUCED_MG and who == "adult":
-        escalate = because("escalate-after-inadequate-control")
-        return _step(
-            start, higher, MBC, *start.reasons, escalate, option("continue-2mg", current_mg, R)
-        )
-    return _step(start, higher, R, because(f"return-to-standard-dose-{who}", **values))
-
-
-def _step(
-    start: Decision, dose_mg: float, modality: Modality, *items: Reason | DoseOption
-) -> Decision:
+    step = FOLLOW_UP[(group, level, response)]
+    values = {"current": levels[level], "higher": levels[HIGHER], "reduced": levels[REDUCED]}
+    reasons: tuple[Reason, ...] = (because(step.reason, **values),)
+    if step.group_reasons:
+        reasons += risk_reasons(patient)
+    alternatives = tuple(
+        option(item.condition, levels[item.level], item.modality) for item in step.options
+    )
+    dose = None if step.level is None else levels[step.level]
     return Decision(
-        status=Status.RECOMMENDED,
-        dose_mg=dose_mg,
-        modality=modality,
-        standard_mg=start.standard_mg,
-        reasons=tuple(item for item in items if isinstance(item, Reason)),
-        alternatives=tuple(item for item in items if isinstance(item, DoseOption)),
+        status=Status.CONSIDER_STOPPING if dose is None else Status.RECOMMENDED,
+        dose_mg=dose,
+        modality=step.modality,
+        standard_mg=levels[HIGHER],
+        reasons=reasons,
+        alternatives=alternatives,
+        preface=preface,
+        notes=_notes(patient, on_treatment=True),
     )

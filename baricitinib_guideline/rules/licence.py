@@ -22,6 +22,8 @@ NO_LABS = Labs()
 
 # The EMA measures' "no suitable alternative" group, beside age 65 and over.
 EMA_RISKS = (RiskFactor.SMOKING, RiskFactor.MACE, RiskFactor.MALIGNANCY)
+# The EMA measures' "lower doses where possible" group.
+EMA_LOWER_DOSE_RISKS = (RiskFactor.VTE, RiskFactor.MACE, RiskFactor.MALIGNANCY)
 
 
 def sentence_start(text: str) -> str:
@@ -35,6 +37,18 @@ def _stop(status: Status, code: str, **values: object) -> tuple[Constraint, ...]
 
 def _note(code: str, **values: object) -> tuple[Constraint, ...]:
     return (Constraint(reason=because(code, **values)),)
+
+
+def hypersensitivity(patient: Patient, on_treatment: bool) -> tuple[Constraint, ...]:
+    return _stop(Status.CONTRAINDICATED, "hypersensitivity") if patient.hypersensitivity else ()
+
+
+def liver_injury(patient: Patient, on_treatment: bool) -> tuple[Constraint, ...]:
+    """Interrupt when drug-induced liver injury is suspected; do not start meanwhile."""
+    if not patient.suspected_drug_induced_liver_injury:
+        return ()
+    code = "interrupt-liver-injury" if on_treatment else "liver-injury"
+    return _stop(Status.NOT_RECOMMENDED, code)
 
 
 def pregnancy(patient: Patient, on_treatment: bool) -> tuple[Constraint, ...]:
@@ -59,13 +73,27 @@ def hepatic(patient: Patient, on_treatment: bool) -> tuple[Constraint, ...]:
 def renal(patient: Patient, on_treatment: bool) -> tuple[Constraint, ...]:
     """Adults by creatinine clearance; children by eGFR per 1.73 m2 (trial bands)."""
     if is_adult(patient):
-        return _adult_renal(patient.creatinine_clearance_ml_min)
-    return _child_renal(patient)
+        return _adult_renal(patient, on_treatment)
+    return _child_renal(patient, on_treatment)
 
 
-def _adult_renal(clearance: float | None) -> tuple[Constraint, ...]:
+def _suffix(on_treatment: bool) -> str:
+    return "-on-treatment" if on_treatment else ""
+
+
+def _adult_renal(patient: Patient, on_treatment: bool) -> tuple[Constraint, ...]:
+    clearance = patient.creatinine_clearance_ml_min
+    if clearance is None and patient.egfr_ml_min is not None:
+        reason = because("adult-clearance-needed")
+        return (
+            Constraint(
+                reason=reason,
+                status=Status.INSUFFICIENT_INFORMATION,
+                missing=("creatinine_clearance",),
+            ),
+        )
     if clearance is None:
-        return _note("check-renal-function-adult")
+        return _note("check-renal-function-adult" + _suffix(on_treatment))
     if clearance < lic.ADULT_RENAL_NOT_RECOMMENDED_BELOW_ML_MIN:
         return _stop(Status.NOT_RECOMMENDED, "creatinine-clearance-under-30", clearance=clearance)
     if clearance <= lic.ADULT_RENAL_REDUCED_UP_TO_ML_MIN:
@@ -74,11 +102,11 @@ def _adult_renal(clearance: float | None) -> tuple[Constraint, ...]:
     return ()
 
 
-def _child_renal(patient: Patient) -> tuple[Constraint, ...]:
+def _child_renal(patient: Patient, on_treatment: bool) -> tuple[Constraint, ...]:
     egfr = patient.egfr_ml_min
     if egfr is None:
         if patient.creatinine_clearance_ml_min is None:
-            return _note("check-renal-function-child")
+            return _note("check-renal-function-child" + _suffix(on_treatment))
         reason = because("child-egfr-needed")
         return (
             Constraint(reason=reason, status=Status.INSUFFICIENT_INFORMATION, missing=("egfr",)),
@@ -86,8 +114,11 @@ def _child_renal(patient: Patient) -> tuple[Constraint, ...]:
     if egfr < lic.CHILD_EGFR_NO_DATA_BELOW:
         return _stop(Status.NOT_RECOMMENDED, "child-egfr-under-40", egfr=egfr)
     if egfr < lic.CHILD_EGFR_REDUCED_BELOW:
-        reason = because("child-reduced-renal-function", egfr=egfr)
-        return (Constraint(reason=reason, factor=lic.CHILD_RESTRICTION_FACTOR),)
+        reason = because("child-reduced-renal-function")
+        return (
+            *_note("child-egfr-40-to-60", egfr=egfr),
+            Constraint(reason=reason, factor=lic.CHILD_RESTRICTION_FACTOR),
+        )
     return ()
 
 
@@ -120,14 +151,20 @@ def blood_counts(patient: Patient, on_treatment: bool) -> tuple[Constraint, ...]
     return ()
 
 
+def _groups(names: list[str]) -> str:
+    return sentence_start("; ".join(RISK_WORDS[name] for name in names))
+
+
 def jak_safety_measures(patient: Patient, on_treatment: bool) -> tuple[Constraint, ...]:
-    """EMA measures for JAK inhibitors: no suitable alternative, lowest effective dose."""
-    groups = ["AGED_65"] if is_older_adult(patient) else []
-    groups += [risk.name for risk in EMA_RISKS if risk in patient.risk_factors]
+    """EMA measures for JAK inhibitors: no suitable alternative, lower doses, VTE caution."""
+    alternative = ["AGED_65"] if is_older_adult(patient) else []
+    alternative += [risk.name for risk in EMA_RISKS if risk in patient.risk_factors]
+    lower = [risk.name for risk in EMA_LOWER_DOSE_RISKS if risk in patient.risk_factors]
     found: tuple[Constraint, ...] = ()
-    if groups:
-        words = sentence_start("; ".join(RISK_WORDS[name] for name in groups))
-        found += _note("ema-no-suitable-alternative", groups=words)
+    if alternative:
+        found += _note("ema-no-suitable-alternative", groups=_groups(alternative))
+    if lower:
+        found += _note("ema-lower-dose", groups=_groups(lower))
     if RiskFactor.VTE in patient.risk_factors:
         found += _note("ema-vte-caution")
     return found
@@ -138,9 +175,11 @@ def live_vaccines(patient: Patient, on_treatment: bool) -> tuple[Constraint, ...
 
 
 RULES: tuple[Rule, ...] = (
+    hypersensitivity,
     pregnancy,
     breastfeeding,
     hepatic,
+    liver_injury,
     renal,
     oat3_inhibitor,
     blood_counts,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..knowledge.plans import HBV_REFERRAL, PREGNANCY_ITEMS, SCREENING_ITEMS
-from ..model.core import Source
+from ..model.core import Reason, Source
 from ..model.patient import Patient
 from ..model.plans import Referral, ScreeningItem, ScreeningPlan
 from ._base import because, source
@@ -30,17 +30,21 @@ _HBV_REFERRAL = Referral(
 _NOTES = (because("no-routine-cpk"), because("same-as-other-jak-inhibitors"))
 
 
-def screening_plan(patient: Patient) -> ScreeningPlan:
-    """What to check before the first tablet for this patient."""
+def screening_plan(patient: Patient, alerts: tuple[Reason, ...] = ()) -> ScreeningPlan:
+    """What to check before the first tablet for this patient.
+
+    ``alerts`` are the reasons that already stop treatment; they lead the plan.
+    A known pregnancy is not asked about again: it is among the alerts.
+    """
     items = list(_BASE_ITEMS)
-    if patient.can_become_pregnant is None:
-        items.append(_ASK_PREGNANCY_ITEM)
-    elif patient.can_become_pregnant:
-        items.append(_PREGNANCY_ITEM)
+    if not patient.pregnant and patient.can_become_pregnant is not False:
+        asked = patient.can_become_pregnant is None
+        items.append(_ASK_PREGNANCY_ITEM if asked else _PREGNANCY_ITEM)
     referrals = (_HBV_REFERRAL,) if patient.suspected_hepatitis_b else ()
     return ScreeningPlan(
         baseline=frozenset(item.test for item in items if item.test is not None),
         items=tuple(items),
         referrals=referrals,
         notes=_NOTES,
+        alerts=alerts,
     )
