@@ -7,6 +7,8 @@ traceable, computable rules.
 '2 mg once daily'
 """
 
+from typing import TYPE_CHECKING, Any
+
 from .api import (
     citations,
     combinations,
@@ -51,9 +53,27 @@ from .model.patient import Labs, Patient
 from .model.plans import LabTest, Referral, ScreeningItem, ScreeningPlan, Visit
 from .rules.monitoring import monitoring_schedule
 from .serialization import converter, from_json, to_json
-from .units import Q_, ureg
+from .units import QuantityT
 
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    import pint
+
+    ureg: pint.UnitRegistry[Any]
+    """The pint registry the library uses (built on first use)."""
+    Q_: Any
+    """``ureg.Quantity``."""
+
+
+def __getattr__(name: str) -> Any:
+    # ``ureg`` and ``Q_`` build pint's registry on first use, keeping the import light.
+    if name in ("ureg", "Q_"):
+        from . import units
+
+        return getattr(units, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 __all__ = [
     "COMORBIDITIES_WITH_BENEFIT",
@@ -79,6 +99,7 @@ __all__ = [
     "Modality",
     "Outcome",
     "Patient",
+    "QuantityT",
     "Reason",
     "Recommendation",
     "Referral",

@@ -12,7 +12,7 @@ from .knowledge.chapter import COMBINATIONS, NMA_RESULTS, SAFETY_FIGURES
 from .knowledge.licence import LICENCE_COMBINATIONS
 from .knowledge.references import REFERENCES
 from .knowledge.wording import MODALITY_WORDS
-from .model.core import DoseRecommendation, Reason, Source
+from .model.core import MAX_DOSE_MG, DoseRecommendation, Reason, Source
 from .model.enums import Modality, Response, Status
 from .model.evidence import (
     Citation,
@@ -74,6 +74,10 @@ def recommend(
         current_mg = canonical(quantity_from(current_dose, "current_dose", "[mass]"), "milligram")
         if current_mg <= 0:
             raise InvalidInputError("current_dose", "must be greater than zero")
+        if current_mg > MAX_DOSE_MG:
+            raise InvalidInputError(
+                "current_dose", f"must not exceed {MAX_DOSE_MG:g} mg (implausible)"
+            )
     if response is not None and not isinstance(response, Response):
         raise InvalidInputError("response", f"must be a Response, got {response!r:.60}")
     key = (patient.rule_key(), current_mg, response)
@@ -276,22 +280,27 @@ def citations(source: Source) -> tuple[Citation, ...]:
     return tuple(found)
 
 
-def _sources_in(obj: object, found: dict[Source, None]) -> None:
+def _sources_in(obj: object, found: dict[Source, None], seen: set[int]) -> None:
+    """Every source within ``obj``; each container is visited once, so cycles end."""
     if isinstance(obj, Source):
         found.setdefault(obj, None)
-    elif attrs.has(type(obj)):
+        return
+    if id(obj) in seen:
+        return
+    seen.add(id(obj))
+    if attrs.has(type(obj)):
         for attribute in attrs.fields(type(obj)):  # type: ignore[arg-type]
             if attribute.init:
-                _sources_in(getattr(obj, attribute.name), found)
+                _sources_in(getattr(obj, attribute.name), found, seen)
     elif isinstance(obj, tuple | list):
         for item in obj:
-            _sources_in(item, found)
+            _sources_in(item, found, seen)
 
 
 def explain(obj: object) -> str:
     """The statements and citations behind any result, as readable text."""
     found: dict[Source, None] = {}
-    _sources_in(obj, found)
+    _sources_in(obj, found, set())
     if not found:
         raise InvalidInputError("obj", f"{type(obj).__name__} carries no source to explain")
     lines: list[str] = []

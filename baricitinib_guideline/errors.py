@@ -32,8 +32,11 @@ class InvalidInputError(ValueError):
         field = self.field
         if field.startswith("$"):
             field = field[1:].lstrip(".")
-        steps = [step for step in (prefix, field, self.part) if step]
-        return InvalidInputError(".".join(steps), self.rule)
+        path = prefix
+        for step in (field, self.part):
+            if step:
+                path += step if step.startswith("[") or not path else f".{step}"
+        return InvalidInputError(path, self.rule)
 
 
 def _rebuild(field: str, rule: str, part: str) -> InvalidInputError:

@@ -15,7 +15,6 @@ from collections.abc import Mapping
 from enum import Enum
 from typing import Any, Final, TypeVar, get_args, get_origin
 
-import attrs
 import cattrs
 import pint
 from cattrs.preconf.json import make_converter
@@ -33,7 +32,7 @@ from .model.evidence import (
 )
 from .model.patient import Labs, Patient
 from .model.plans import Referral, ScreeningItem, ScreeningPlan, Visit
-from .units import QuantityT, parse_unit, to_json_unit, ureg
+from .units import QuantityT, frozen_quantity, parse_unit, quantity_from, to_json_unit
 
 __all__ = ["PUBLIC_CLASSES", "SCHEMA_VERSION", "converter", "from_json", "to_json"]
 
@@ -77,7 +76,7 @@ def _structure_quantity(data: object, _: object) -> QuantityT:
         raise InvalidInputError("$", f"a quantity must be an object, got {type(data).__name__}")
     if set(data) != {"value", "unit"}:
         raise InvalidInputError("$", "a quantity has exactly the keys 'value' and 'unit'")
-    return ureg.Quantity(_number(data["value"], "value"), parse_unit(data["unit"], "unit"))
+    return frozen_quantity(_number(data["value"], "value"), parse_unit(data["unit"], "unit"))
 
 
 def _is_enum_set(kind: Any) -> bool:
@@ -89,6 +88,22 @@ def _is_enum_set(kind: Any) -> bool:
 
 def _unstructure_enum_set(members: frozenset[Enum]) -> list[Any]:
     return sorted(member.value for member in members)
+
+
+def _structure_enum_set(data: object, kind: Any) -> frozenset[Enum]:
+    """A JSON array of member names, each once; an object is not a set."""
+    if not isinstance(data, list):
+        raise InvalidInputError("$", f"a set must be a JSON array, got {type(data).__name__}")
+    member_type = get_args(kind)[0]
+    members = []
+    for index, name in enumerate(data):
+        if not isinstance(name, str) or name not in member_type.__members__:
+            allowed = ", ".join(member_type.__members__)
+            raise InvalidInputError(f"[{index}]", f"{name!r:.60} is not one of {allowed}")
+        members.append(member_type[name])
+    if len(set(members)) != len(members):
+        raise InvalidInputError("$", "a set must not name a member twice")
+    return frozenset(members)
 
 
 def _is_quantity(kind: Any) -> bool:
@@ -134,14 +149,50 @@ converter.register_structure_hook(float, _strict_float)
 converter.register_unstructure_hook_func(_is_quantity, _unstructure_quantity)
 converter.register_structure_hook_func(_is_quantity, _structure_quantity)
 converter.register_unstructure_hook_func(_is_enum_set, _unstructure_enum_set)
+converter.register_structure_hook_func(_is_enum_set, _structure_enum_set)
+
+
+def _is_public(obj: object) -> bool:
+    return type(obj) in PUBLIC_CLASSES
 
 
 def to_json(obj: object) -> str:
-    """``obj`` (a public class, or a tuple of them) as deterministic JSON text."""
-    data = converter.unstructure(obj)
-    if isinstance(data, dict) and attrs.has(type(obj)):
-        data = {"schema_version": SCHEMA_VERSION, **data}
-    return json.dumps(data, ensure_ascii=False, allow_nan=False)
+    """``obj`` as deterministic JSON text: a public class, a quantity, or a tuple of public
+    objects (such as a monitoring schedule, written as ``{"schema_version", "items"}``).
+
+    Anything else raises :class:`InvalidInputError`.
+    """
+    if isinstance(obj, tuple) and all(_is_public(item) for item in obj):
+        data: Any = {
+            "schema_version": SCHEMA_VERSION,
+            "items": [converter.unstructure(item) for item in obj],
+        }
+    elif _is_public(obj):
+        data = {"schema_version": SCHEMA_VERSION, **converter.unstructure(obj)}
+    elif isinstance(obj, pint.Quantity):
+        data = _unstructure_quantity(quantity_from(obj, "obj", _dimension_of(obj)))
+    else:
+        raise InvalidInputError(
+            "obj", f"{type(obj).__name__} is not a public class, a quantity or a tuple of them"
+        )
+    try:
+        return json.dumps(data, ensure_ascii=False, allow_nan=False)
+    except (ValueError, TypeError, RecursionError) as exc:
+        raise InvalidInputError("obj", f"cannot be written as JSON ({exc})") from None
+
+
+def _dimension_of(quantity: QuantityT) -> str:
+    """A quantity's own dimension, as the unit door checks it."""
+    for dimension in (
+        "[time]",
+        "[mass]",
+        "1 / [volume]",
+        "[mass] / [volume]",
+        "[volume] / [time]",
+    ):
+        if quantity.check(dimension):
+            return dimension
+    raise InvalidInputError("obj", "a quantity of this kind is not one the library writes")
 
 
 def _reject_constant(name: str) -> object:
@@ -160,30 +211,45 @@ def _describe(exc: BaseException, kind: object) -> str:
 
 
 def _path_error(exc: cattrs.BaseValidationError) -> InvalidInputError:
-    messages = cattrs.transform_error(exc, format_exception=_describe)
+    """The first fault cattrs found, at its JSON path, with its own rule."""
+    raised: list[InvalidInputError] = []
+
+    def describe(error: BaseException, kind: object) -> str:
+        if isinstance(error, InvalidInputError):
+            raised.append(error)
+            return f"#{len(raised) - 1}"
+        return _describe(error, kind)
+
+    messages = cattrs.transform_error(exc, format_exception=describe)
     message = messages[0] if messages else str(exc)
     rule, _, path = message.rpartition(" @ ")
-    inner = _first_invalid(exc)
-    if inner is not None:
+    if rule.startswith("#") and rule[1:].isdigit():
         # A field name (from a constructor or a quantity hook) extends the path.
-        return inner.at(path or "$")
+        return raised[int(rule[1:])].at(path or "$")
     return InvalidInputError(path or "$", rule or message)
 
 
-def _first_invalid(exc: BaseException) -> InvalidInputError | None:
-    if isinstance(exc, InvalidInputError):
-        return exc
-    for inner in getattr(exc, "exceptions", ()):
-        found = _first_invalid(inner)
-        if found is not None:
-            return found
+def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are each given once (JSON would silently keep the last)."""
+    data: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in data:
+            raise InvalidInputError("$", f"key {key!r:.40} appears twice")
+        data[key] = value
+    return data
+
+
+def _item_class(cls: object) -> type | None:
+    """``C`` for ``tuple[C, ...]`` with a public ``C``; ``None`` otherwise."""
+    args = get_args(cls)
+    if get_origin(cls) is tuple and len(args) == 2 and args[1] is Ellipsis:
+        return args[0] if args[0] in PUBLIC_CLASSES else None
     return None
 
 
-def from_json(text: str | bytes, cls: type[T]) -> T:
-    """An instance of ``cls`` from JSON text; any fault raises :class:`InvalidInputError`."""
-    if cls not in PUBLIC_CLASSES:
-        raise InvalidInputError("cls", f"{cls!r:.60} is not a public class of the library")
+def _parse(text: object) -> object:
+    if isinstance(text, Mapping):
+        return dict(text)
     if isinstance(text, bytes | bytearray):
         try:
             text = bytes(text).decode("utf-8")
@@ -194,22 +260,61 @@ def from_json(text: str | bytes, cls: type[T]) -> T:
     if len(text) > MAX_JSON_CHARS:
         raise InvalidInputError("$", f"JSON text longer than {MAX_JSON_CHARS} characters")
     try:
-        data = json.loads(text, parse_constant=_reject_constant)
+        return json.loads(
+            text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicate_keys
+        )
     except InvalidInputError:
         raise
     except (ValueError, RecursionError) as exc:
         raise InvalidInputError("$", f"not valid JSON ({type(exc).__name__})") from None
+
+
+def _version(data: dict[str, Any]) -> None:
+    """Take ``schema_version`` off a root object: absent, or exactly the integer 1."""
+    version = data.pop("schema_version", SCHEMA_VERSION)
+    if type(version) is not int or version != SCHEMA_VERSION:
+        raise InvalidInputError("$.schema_version", f"only version {SCHEMA_VERSION} is read")
+
+
+def from_json(text: str | bytes | Mapping[str, Any], cls: type[T]) -> T:
+    """An instance of ``cls`` from JSON text (or its already-parsed object).
+
+    ``cls`` is a public class, or ``tuple[C, ...]`` of one for what
+    :func:`to_json` wrote from a tuple (a bare JSON array is read too). Any
+    fault raises :class:`InvalidInputError` naming the JSON path.
+    """
+    item_class = _item_class(cls)
+    if cls not in PUBLIC_CLASSES and item_class is None:
+        raise InvalidInputError("cls", f"{cls!r:.60} is not a public class of the library")
+    data = _parse(text)
+    if item_class is not None:
+        if isinstance(data, dict):
+            _version(data)
+            if set(data) != {"items"}:
+                raise InvalidInputError("$", "a list of objects has exactly the key 'items'")
+            data = data["items"]
+        if not isinstance(data, list):
+            raise InvalidInputError("$", "must be a JSON array of objects")
+        return tuple(_structure(item, item_class, f"$.items[{i}]") for i, item in enumerate(data))  # type: ignore[return-value]
     if not isinstance(data, dict):
         raise InvalidInputError("$", f"{cls.__name__} must be a JSON object")
-    if data.pop("schema_version", SCHEMA_VERSION) != SCHEMA_VERSION:
-        raise InvalidInputError("$.schema_version", f"only version {SCHEMA_VERSION} is read")
+    _version(data)
+    return _structure(data, cls, "$")
+
+
+def _structure(data: object, cls: type[T], root: str) -> T:
+    if not isinstance(data, dict):
+        raise InvalidInputError(root, f"{cls.__name__} must be a JSON object")
     try:
         return converter.structure(data, cls)
     except InvalidInputError as exc:
-        raise exc.at("$") from None
+        raise exc.at(root) from None
     except cattrs.BaseValidationError as exc:
-        raise _path_error(exc) from None
+        error = _path_error(exc)
+        raise (
+            error if root == "$" else InvalidInputError(root + error.field[1:], error.rule)
+        ) from None
     except (ValueError, TypeError, KeyError, AttributeError, RecursionError, OverflowError) as exc:
         raise InvalidInputError(
-            "$", f"cannot be read as {cls.__name__} ({type(exc).__name__})"
+            root, f"cannot be read as {cls.__name__} ({type(exc).__name__})"
         ) from None

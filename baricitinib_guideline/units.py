@@ -1,24 +1,34 @@
 """The library's pint registry and the one door every quantity comes through.
 
 Quantities are accepted from any pint registry (the caller's own included).
-They are converted by magnitude and unit name into this library's registry,
-never by ``ureg.Quantity(q)`` (pint issue 1914), and pint's application
+A quantity of another registry is converted *by that registry*, so the
+caller's own definitions hold (a host that defines ``stone = 1 kg`` gets 20
+kg for 20 stone); unit names are read from the units container, never from
+the printed form, which a host may format in any way. pint's application
 registry is never touched.
 
-Inside the rules only plain floats in fixed units are compared; the cost of
-pint is paid once per value, through a cache of conversion factors keyed by
-the unit.
+Everything the library keeps or hands out holds read-only quantities of its
+own registry: ``ito()`` and the other in-place conversions raise, so no
+caller can change what another caller receives. Read-only quantities pickle
+into the library's registry in any process.
+
+The registry is built on first use, not at import (pint's default registry
+costs about 0.2 s). Inside the rules only plain floats in fixed units are
+compared; the cost of pint is paid once per value, through caches keyed by
+the units container.
 """
 
 from __future__ import annotations
 
 import math
 import re
+import threading
 from decimal import Decimal
 from numbers import Real
-from typing import Any, Final, TypeAlias
+from typing import TYPE_CHECKING, Any, Final, TypeAlias
 
 import pint
+from pint.util import UnitsContainer
 
 from .errors import InvalidInputError
 
@@ -26,20 +36,94 @@ __all__ = [
     "Q_",
     "QuantityT",
     "canonical",
+    "frozen_quantity",
     "parse_quantity",
     "parse_unit",
     "quantity_from",
+    "registry",
     "to_json_unit",
     "ureg",
 ]
 
-ureg: Final[pint.UnitRegistry[Any]] = pint.UnitRegistry()
-# Counts per litre: pint cannot put a factor in a unit, so the library's own
-# registry (never the application registry) gets a unit for 10^9 per litre.
-ureg.define("billion_per_liter = 1e9 / liter")
-Q_: Final = ureg.Quantity
 QuantityT: TypeAlias = pint.Quantity[Any]
 """The type of a quantity in annotations (pint's Quantity over any magnitude)."""
+
+if TYPE_CHECKING:
+    ureg: pint.UnitRegistry[Any]
+    Q_: Any
+
+_LOCK: Final = threading.Lock()
+_STATE: dict[str, Any] = {}
+"""The registry and its read-only quantity class, once built."""
+_READ_ONLY: Final = "_bg_read_only"
+_VALUE_ATTRIBUTES: Final = frozenset({"_magnitude", "_units"})
+
+
+def registry() -> pint.UnitRegistry[Any]:
+    """The library's own registry, built once on first use (thread-safe)."""
+    found = _STATE.get("registry")
+    if found is None:
+        with _LOCK:
+            found = _STATE.get("registry")
+            if found is None:
+                found = _build()
+    return found
+
+
+def _build() -> pint.UnitRegistry[Any]:
+    reg: pint.UnitRegistry[Any] = pint.UnitRegistry()
+    # Counts per litre: pint cannot put a factor in a unit, so the library's own
+    # registry (never the application registry) gets a unit for 10^9 per litre.
+    reg.define("billion_per_liter = 1e9 / liter")
+
+    class ReadOnlyQuantity(reg.Quantity):  # type: ignore[misc,name-defined]
+        """A quantity of the library whose value cannot change in place.
+
+        Arithmetic and ``to()`` give new, ordinary quantities; ``ito()`` and
+        the other in-place conversions raise ``AttributeError``.
+        """
+
+        def __setattr__(self, name: str, value: Any) -> None:
+            if name in _VALUE_ATTRIBUTES and self.__dict__.get(_READ_ONLY):
+                raise AttributeError(
+                    "this quantity is read-only (the library shares it); use .to() for a "
+                    "converted copy"
+                )
+            object.__setattr__(self, name, value)
+
+        def __reduce__(self) -> tuple[Any, ...]:
+            return _unpickle, (self._magnitude, tuple(self._units.items()))
+
+    _STATE["read_only"] = ReadOnlyQuantity
+    _STATE["registry"] = reg
+    return reg
+
+
+def _unpickle(magnitude: Any, units: tuple[tuple[str, float], ...]) -> QuantityT:
+    """A read-only quantity of the library's registry, from pickled parts."""
+    return frozen_quantity(magnitude, registry().Unit(UnitsContainer(dict(units))))
+
+
+def frozen_quantity(magnitude: int | float, unit: Any) -> QuantityT:
+    """A read-only quantity of the library's registry."""
+    registry()
+    quantity: QuantityT = _STATE["read_only"](magnitude, unit)
+    quantity.__dict__[_READ_ONLY] = True
+    return quantity
+
+
+def _is_read_only(value: QuantityT) -> bool:
+    return bool(value.__dict__.get(_READ_ONLY)) and value._REGISTRY is registry()
+
+
+def __getattr__(name: str) -> Any:
+    """``ureg`` and ``Q_`` build the registry when first asked for."""
+    if name == "ureg":
+        return registry()
+    if name == "Q_":
+        return registry().Quantity
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
 
 # UCUM codes for the units the library writes and that clinical systems send.
 # Reading accepts these codes and pint's own unit names.
@@ -69,9 +153,34 @@ _UNIT_RE: Final = re.compile(
     rf"^(?:1\s*/\s*)?{_NAME}{_POWER}(?:\s*[*/]\s*{_NAME}{_POWER}){{0,4}}$"
 )
 _MAX_UNIT_TEXT: Final = 64
+# pint caches every unit text it parses; hostile input must not grow it without bound.
+# (A new registry holds about 420 entries per cache.)
+_MAX_PINT_CACHE: Final = 2048
+_MAX_CACHE: Final = 1024
 
 _unit_cache: dict[str, pint.Unit] = {}
 _factor_cache: dict[tuple[object, str], float] = {}
+_dimension_cache: dict[tuple[Any, str], str | None] = {}
+_foreign_cache: dict[tuple[Any, Any, str], tuple[Any, float]] = {}
+
+
+def _remember(cache: dict[Any, Any], key: Any, value: Any) -> None:
+    if len(cache) >= _MAX_CACHE:
+        cache.clear()
+    cache[key] = value
+
+
+def _bound_pint_caches(reg: pint.UnitRegistry[Any]) -> None:
+    """Keep pint's caches of the library's registry within a fixed size.
+
+    pint remembers each unit text it parses and each new unit's dimension;
+    distinct hostile unit texts would otherwise grow them without end. A full
+    cache is emptied and refills from use.
+    """
+    caches = vars(getattr(reg, "_cache", None) or object())
+    for cache in caches.values():
+        if isinstance(cache, dict) and len(cache) > _MAX_PINT_CACHE:
+            cache.clear()
 
 
 def parse_unit(text: object, field: str) -> pint.Unit:
@@ -86,56 +195,122 @@ def parse_unit(text: object, field: str) -> pint.Unit:
         if len(text) > _MAX_UNIT_TEXT or not _UNIT_RE.match(text.strip()):
             raise InvalidInputError(field, f"unit {text[:40]!r} is not a plain unit name")
         name = text.strip()
+    reg = registry()
     try:
-        unit = ureg.Unit(name)
+        unit = reg.Unit(name)
     except Exception as exc:  # pint raises several types for unknown names
         raise InvalidInputError(field, f"unit {text!r} is not known") from exc
+    finally:
+        _bound_pint_caches(reg)
     if len(_unit_cache) < 256:
         _unit_cache[text] = unit
     return unit
 
 
-def _real(value: object, field: str) -> float | int:
+def _real(value: object, field: str) -> int | float:
+    """A finite real magnitude: an int that a float can hold stays an int."""
     if isinstance(value, bool) or not isinstance(value, Real | Decimal):
         raise InvalidInputError(
             field, f"magnitude must be a real number, got {type(value).__name__}", part="value"
         )
-    number = int(value) if isinstance(value, int) else float(value)
-    if isinstance(number, float) and not math.isfinite(number):
+    try:
+        number = float(value)
+    except (OverflowError, ValueError, ArithmeticError):
+        number = math.nan if not isinstance(value, int) else math.inf
+    if not math.isfinite(number):
         raise InvalidInputError(
-            field, "magnitude must be finite (not NaN or infinity)", part="value"
+            field, "magnitude must be finite (not NaN, infinity or too large)", part="value"
         )
-    return number
+    return int(value) if isinstance(value, int) else number
+
+
+def _unit_text(units: Any) -> str:
+    """A units container as plain text (``milliliter / minute``, ``1 / liter``), from its
+    names and powers: never from the printed form, which a host may format in any way."""
+
+    def term(name: str, power: float) -> str:
+        return name if power == 1 else f"{name} ** {power:g}"
+
+    above = [term(name, power) for name, power in units.items() if power > 0]
+    below = [term(name, -power) for name, power in units.items() if power < 0]
+    text = " * ".join(above) or ("1" if below else "dimensionless")
+    return text + "".join(f" / {item}" for item in below)
 
 
 def _dimension_error(units: Any, dimension: str) -> str | None:
-    """``None`` when ``units`` (a pint units container) have ``dimension``, else the broken rule.
-
-    Cached by the container, which hashes cheaply and equals across registries.
-    """
+    """``None`` when ``units`` (a units container) have ``dimension``, else the broken rule."""
     key = (units, dimension)
     found = _dimension_cache.get(key, "")
     if found == "":
-        unit = ureg.Unit(units)
-        ok = unit.dimensionality == ureg.get_dimensionality(dimension)
+        reg = registry()
+        unit = reg.Unit(units)
+        ok = unit.dimensionality == reg.get_dimensionality(dimension)
         found = (
-            None if ok else f"must have {dimension} dimension, got {unit} ({unit.dimensionality})"
+            None
+            if ok
+            else f"must have {dimension} dimension, got {_unit_text(units)} "
+            f"({unit.dimensionality})"
         )
-        if len(_dimension_cache) < 1024:
-            _dimension_cache[key] = found
+        _remember(_dimension_cache, key, found)
+        _bound_pint_caches(reg)
     return found
 
 
-_dimension_cache: dict[tuple[Any, str], str | None] = {}
+# The unit a foreign quantity is converted into, by its own registry, when its
+# unit is not defined the same way in the library's registry.
+_REFERENCE_UNITS: Final[dict[str, str]] = {
+    "[time]": "year",
+    "[mass]": "kilogram",
+    "1 / [volume]": "1 / liter",
+    "[mass] / [volume]": "gram / deciliter",
+    "[volume] / [time]": "milliliter / minute",
+}
+
+
+def _foreign(value: QuantityT, field: str, dimension: str) -> tuple[Any, float]:
+    """The library's unit for a foreign quantity and the factor its magnitude takes.
+
+    The caller's unit is kept when the library's registry defines the same
+    names with the same value; otherwise the caller's registry converts the
+    quantity into the reference unit of its kind.
+    """
+    host = value._REGISTRY
+    key = (host, value._units, dimension)
+    found = _foreign_cache.get(key)
+    if found is not None:
+        return found
+    reference = _REFERENCE_UNITS[dimension]
+    try:
+        host_factor = float(host.Quantity(1.0, value._units).m_as(reference))
+    except pint.DimensionalityError:
+        raise InvalidInputError(
+            field,
+            f"must have {dimension} dimension, got {_unit_text(value._units)}",
+            part="unit",
+        ) from None
+    except Exception as exc:
+        raise InvalidInputError(
+            field, f"unit {_unit_text(value._units)} cannot be converted", part="unit"
+        ) from exc
+    reg = registry()
+    try:
+        ours = reg.Unit(value._units)
+        same = math.isclose(
+            float(reg.Quantity(1.0, ours).m_as(reference)), host_factor, rel_tol=1e-9
+        )
+    except Exception:  # a name only the host defines
+        same = False
+    found = (ours, 1.0) if same else (reg.Unit(reference), host_factor)
+    _remember(_foreign_cache, key, found)
+    return found
 
 
 def quantity_from(value: object, field: str, dimension: str) -> QuantityT:
-    """``value`` as a quantity of this registry with the dimension ``dimension``.
+    """``value`` as a read-only quantity of this registry with the dimension ``dimension``.
 
-    Accepts a pint quantity of any registry. The magnitude and the unit the
-    caller chose are kept, so nothing is lost. A quantity of this registry
-    with a plain int or float magnitude is returned as it is (pint builds a
-    new object on arithmetic with such magnitudes, so it cannot change later).
+    Accepts a pint quantity of any registry; the caller's object is never
+    kept. A quantity of this registry keeps its magnitude and unit; a
+    foreign one is converted as :func:`_foreign` says.
     """
     if not isinstance(value, pint.Quantity):
         raise InvalidInputError(
@@ -143,33 +318,48 @@ def quantity_from(value: object, field: str, dimension: str) -> QuantityT:
             f"must be a pint Quantity with {dimension} dimension, got {type(value).__name__}",
         )
     magnitude = value.magnitude
-    plain = type(magnitude) is int or (type(magnitude) is float and math.isfinite(magnitude))
-    if not plain:
+    if not (type(magnitude) is float and math.isfinite(magnitude)):
         magnitude = _real(magnitude, field)
-    ours = value._REGISTRY is ureg
-    unit = None if ours else parse_unit(str(value.units), field)
-    units = value._units if unit is None else unit._units
+    ours = value._REGISTRY is registry()
+    if ours:
+        units = value._units
+    else:
+        unit, factor = _foreign(value, field, dimension)
+        units = unit._units
+        if factor != 1.0:
+            magnitude = _significant(magnitude * factor)
     problem = _dimension_error(units, dimension)
     if problem is not None:
         raise InvalidInputError(field, problem, part="unit")
-    if plain and ours:
+    if ours and _is_read_only(value):
         return value
-    return ureg.Quantity(magnitude, ureg.Unit(units))
+    return frozen_quantity(magnitude, registry().Unit(units))
+
+
+_SIGNIFICANT_DIGITS: Final = 12
+
+
+def _significant(number: float) -> float:
+    """``number`` rounded to 12 significant digits, so float noise from a unit
+    conversion (0.5/nL = 499999999.99999994 per litre) vanishes at any scale."""
+    if number == 0 or not math.isfinite(number):
+        return number
+    return round(number, _SIGNIFICANT_DIGITS - 1 - math.floor(math.log10(abs(number))))
 
 
 def canonical(quantity: QuantityT, target: str) -> float:
     """The magnitude of a quantity of this registry in ``target``, as a float.
 
-    Rounded to nine decimals so that 30000 g is exactly 30 kg and 216 months
-    exactly 18 years when compared in the rules.
+    Rounded to 12 significant digits, so one value gives one number whatever
+    unit it is written in: 30000 g is exactly 30 kg, 216 months exactly 18
+    years and 1/nL exactly 10^9 per litre when the rules compare them.
     """
     key = (quantity._units, target)
     factor = _factor_cache.get(key)
     if factor is None:
-        factor = float(ureg.Quantity(1.0, quantity.units).m_as(target))
-        if len(_factor_cache) < 1024:
-            _factor_cache[key] = factor
-    return round(float(quantity.magnitude) * factor, 9)
+        factor = float(registry().Quantity(1.0, quantity.units).m_as(target))
+        _remember(_factor_cache, key, factor)
+    return _significant(float(quantity.magnitude) * factor)
 
 
 _NUMBER_RE: Final = re.compile(
@@ -193,7 +383,9 @@ def parse_quantity(text: str, field: str, dimension: str) -> QuantityT:
     )
     unit_text = _SHORT_UNITS.get(unit_text, unit_text)
     # quantity_from checks the number (finite) and the dimension.
-    return quantity_from(ureg.Quantity(number, parse_unit(unit_text, field)), field, dimension)
+    return quantity_from(
+        registry().Quantity(number, parse_unit(unit_text, field)), field, dimension
+    )
 
 
 _MAX_QUANTITY_TEXT: Final = 80
@@ -201,7 +393,10 @@ _MAX_QUANTITY_TEXT: Final = 80
 _SHORT_UNITS: Final[dict[str, str]] = {"y": "year", "yr": "year", "m": "month"}
 
 
-def to_json_unit(unit: object) -> str:
-    """The unit as written in JSON: its UCUM code where the table has one."""
-    name = str(unit)
+def to_json_unit(unit: Any) -> str:
+    """The unit as written in JSON: its UCUM code where the table has one.
+
+    Read from the units container, so a host's default format cannot change it.
+    """
+    name = _unit_text(getattr(unit, "_units", unit))
     return _PINT_TO_UCUM.get(name, name)

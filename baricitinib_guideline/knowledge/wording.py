@@ -69,13 +69,13 @@ REASONS: Final[dict[str, tuple[str, str]]] = {
     ),
     "child-risk-factor-check-licence": (
         "dose.risk.reduced",
-        "The chapter's 2 mg dose for higher risk of VTE, MACE, malignancy or infections is "
+        "The chapter's lower dose for higher risk of VTE, MACE, malignancy or infections is "
         "stated for adults; for children it gives the weight-band dose only. Check the licence "
         "before starting.",
     ),
     "child-risk-factor-check-licence-on-treatment": (
         "dose.risk.reduced",
-        "The chapter's 2 mg dose for higher risk of VTE, MACE, malignancy or infections is "
+        "The chapter's lower dose for higher risk of VTE, MACE, malignancy or infections is "
         "stated for adults; for children it gives the weight-band dose only. Check the licence "
         "for this child.",
     ),

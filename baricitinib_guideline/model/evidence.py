@@ -114,8 +114,12 @@ def _finite(name: str) -> Validator:
     def check(_: object, __: object, value: object) -> None:
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise InvalidInputError(name, f"must be a number, got {value!r:.40}")
-        if not math.isfinite(value):
-            raise InvalidInputError(name, "must be finite")
+        try:
+            finite = math.isfinite(value)
+        except OverflowError:  # an int too large for a float
+            finite = False
+        if not finite:
+            raise InvalidInputError(name, "must be finite (and within a float's range)")
 
     return check
 

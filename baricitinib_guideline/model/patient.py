@@ -10,7 +10,7 @@ import pint
 from attrs import field, frozen
 
 from ..errors import InvalidInputError
-from ..units import QuantityT, canonical, quantity_from, ureg
+from ..units import QuantityT, canonical, quantity_from, registry
 from ._checks import as_date, as_enum_set, flag, instance_of
 from .enums import Comorbidity, RiskFactor
 
@@ -67,7 +67,7 @@ def _derive(obj: object, limits: dict[str, _Limit]) -> None:
 def _bounded(value: QuantityT, name: str, limit: _Limit) -> float:
     """``value`` in the limit's unit, checked against zero and the upper bound."""
     number = canonical(value, limit.unit)
-    if number < 0:
+    if number < 0 or value.magnitude < 0:
         raise InvalidInputError(name, "must not be negative", part="value")
     if number == 0 and not limit.zero_allowed:
         raise InvalidInputError(name, "must be greater than zero", part="value")
@@ -222,7 +222,7 @@ class Patient:
         18 on 1 March in a common year.
         """
         months = completed_months(birth_date, on)
-        return cls(age=ureg.Quantity(months, "month"), weight=weight, **rest)
+        return cls(age=registry().Quantity(months, "month"), weight=weight, **rest)
 
 
 _FIELD_NAMES = tuple(a.name for a in attrs.fields(Patient) if a.init)

@@ -10,16 +10,15 @@ from ..knowledge import statement
 from ..knowledge.wording import CONDITIONS, REASONS
 from ..model.core import DoseOption, Reason, Regimen, Source
 from ..model.enums import Modality, Status
-from ..units import ureg
-
-_MG = ureg.Unit("milligram")
+from ..units import frozen_quantity, parse_unit
 
 
 @lru_cache(maxsize=64)
 def regimen(dose_mg: float) -> Regimen:
     """The once-daily regimen of ``dose_mg`` (built once per dose)."""
     whole = int(dose_mg)
-    return Regimen(dose=ureg.Quantity(whole if whole == dose_mg else dose_mg, _MG))
+    dose = frozen_quantity(whole if whole == dose_mg else dose_mg, parse_unit("mg", "dose"))
+    return Regimen(dose=dose)
 
 
 def source(statement_id: str) -> Source:
