@@ -105,10 +105,17 @@ def _unpickle(magnitude: Any, units: tuple[tuple[str, float], ...]) -> QuantityT
 
 
 def frozen_quantity(magnitude: int | float, unit: Any) -> QuantityT:
-    """A read-only quantity of the library's registry."""
+    """A read-only quantity of the library's registry, ``unit`` a Unit or units container.
+
+    Built directly from its two parts, as pint's own constructor does for a
+    plain number and a unit, without its parsing and checks (the door has
+    done them).
+    """
     registry()
-    quantity: QuantityT = _STATE["read_only"](magnitude, unit)
-    quantity.__dict__[_READ_ONLY] = True
+    quantity: QuantityT = object.__new__(_STATE["read_only"])
+    quantity.__dict__.update(
+        _magnitude=magnitude, _units=getattr(unit, "_units", unit), **{_READ_ONLY: True}
+    )
     return quantity
 
 
@@ -333,7 +340,7 @@ def quantity_from(value: object, field: str, dimension: str) -> QuantityT:
         raise InvalidInputError(field, problem, part="unit")
     if ours and _is_read_only(value):
         return value
-    return frozen_quantity(magnitude, registry().Unit(units))
+    return frozen_quantity(magnitude, units)
 
 
 _SIGNIFICANT_DIGITS: Final = 12

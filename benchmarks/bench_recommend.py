@@ -9,7 +9,11 @@ Prints, from one run on one machine:
 - a naive implementation that compares pint quantities inside the rules
   against recommend() -- target at least 10x slower than recommend();
 - building a Patient from quantities against building the quantities alone
-  -- target at most 3x.
+  -- target at most 3x;
+- ``import baricitinib_guideline`` against ``import pint`` plus one
+  ``UnitRegistry()``, each in a fresh interpreter, interleaved -- target at
+  most 1.2x in every pair; and, for honesty, the import plus the first answer
+  (which builds the library's registry) against the same.
 
 Targets are printed beside the ratios, never asserted: timings belong here,
 not in tests. Run: python benchmarks/bench_recommend.py [--quick]
@@ -17,6 +21,8 @@ not in tests. Run: python benchmarks/bench_recommend.py [--quick]
 
 from __future__ import annotations
 
+import statistics
+import subprocess
 import sys
 import timeit
 from collections.abc import Callable
@@ -151,5 +157,42 @@ def main() -> None:
     )
 
 
+_IMPORTS = {
+    "pint": "import pint; pint.UnitRegistry()",
+    "library": "import baricitinib_guideline",
+    "first_answer": (
+        "import baricitinib_guideline as bg; "
+        "bg.recommend(bg.Patient(age=bg.Q_(8, 'year'), weight=bg.Q_(25, 'kg')))"
+    ),
+}
+
+
+def fresh_interpreter_seconds(code: str) -> float:
+    """Wall time of ``code`` in a new interpreter, measured inside it."""
+    timed = f"import time; t = time.perf_counter(); {code}; print(time.perf_counter() - t)"
+    done = subprocess.run(
+        [sys.executable, "-c", timed], capture_output=True, check=True, text=True
+    )
+    return float(done.stdout)
+
+
+def imports(pairs: int) -> None:
+    runs: dict[str, list[float]] = {name: [] for name in _IMPORTS}
+    for _ in range(pairs):  # interleaved, so load drift hits each alike
+        for name, code in _IMPORTS.items():
+            runs[name].append(fresh_interpreter_seconds(code))
+    ratios = [lib / ref for lib, ref in zip(runs["library"], runs["pint"], strict=True)]
+    first = [lib / ref for lib, ref in zip(runs["first_answer"], runs["pint"], strict=True)]
+    print(
+        f"import / (import pint + UnitRegistry) = median {statistics.median(ratios):.2f}x, "
+        f"worst {max(ratios):.2f}x of {pairs} pairs  (target <= 1.2x in every pair)"
+    )
+    print(
+        f"import + first answer / same         = median {statistics.median(first):.2f}x, "
+        f"worst {max(first):.2f}x  (no target; the registry is built on first use)"
+    )
+
+
 if __name__ == "__main__":
     main()
+    imports(3 if "--quick" in sys.argv else 9)

@@ -10,6 +10,11 @@ import contextlib
 import datetime as dt
 import io
 import json
+import pickle
+import subprocess
+import sys
+from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import pytest
@@ -20,6 +25,8 @@ import baricitinib_guideline as bg
 from baricitinib_guideline.cli import main
 from baricitinib_guideline.serialization import PUBLIC_CLASSES
 from baricitinib_guideline.units import parse_quantity, parse_unit
+
+from .strategies import patients
 
 FUZZ = settings(
     max_examples=10_000,
@@ -185,3 +192,107 @@ def test_control_characters_stay_on_one_line(capsys: pytest.CaptureFixture[str])
     )
     assert main(["--age", "x\ny"]) == 2
     assert capsys.readouterr().err.count("\n") == 1
+
+
+# Odd numbers, foreign registries with other formats or definitions, pickling.
+def _host(fmt: str, redefine: bool) -> Any:
+    import pint
+
+    host: Any = pint.UnitRegistry()
+    host.formatter.default_format = fmt
+    if redefine:
+        host.define("stone = 1 * kilogram")
+    return host
+
+
+HOSTS = [_host(fmt, redefine) for fmt in ("D", "~P", "L", "H") for redefine in (False, True)]
+odd_numbers = st.one_of(
+    st.integers(min_value=-(10**400), max_value=10**400),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.fractions(max_denominator=10**6),
+    st.builds(Fraction, st.integers(-(10**400), 10**400), st.integers(1, 10**6)),
+    st.decimals(allow_nan=True, allow_infinity=True),
+    st.sampled_from([Decimal("sNaN"), Decimal("-sNaN"), Decimal("1e-400"), -1e-300, -0.0]),
+)
+FIELDS = [
+    ("age", ["year", "month", "week", "day"]),
+    ("weight", ["kg", "g", "lb", "stone"]),
+    ("creatinine_clearance", ["mL/min", "mL/s", "L/h"]),
+    ("egfr", ["mL/min", "L/h"]),
+    ("neutrophils", ["1/L", "1/uL", "1/nL", "1/mm**3"]),
+    ("haemoglobin", ["g/dL", "g/L", "mg/dL"]),
+    ("current_dose", ["mg", "g", "microgram"]),
+]
+
+
+def _build(field: str, quantity: Any) -> object:
+    adult = {"age": bg.Q_(40, "year"), "weight": bg.Q_(70, "kg")}
+    if field in ("neutrophils", "haemoglobin"):
+        return bg.Patient(**adult, labs=bg.Labs(**{field: quantity}))
+    if field == "current_dose":
+        return bg.recommend(
+            bg.Patient(**adult), current_dose=quantity, response=bg.Response.SUSTAINED_CONTROL
+        )
+    return bg.Patient(**{**adult, field: quantity})
+
+
+@settings(
+    max_examples=3000,
+    deadline=dt.timedelta(seconds=2),
+    suppress_health_check=[HealthCheck.too_slow],
+)
+@given(
+    st.sampled_from(FIELDS).flatmap(lambda f: st.tuples(st.just(f[0]), st.sampled_from(f[1]))),
+    odd_numbers,
+    st.sampled_from([None, *HOSTS]),
+)
+def test_odd_numbers_from_any_registry_fail_closed(
+    field_unit: tuple[str, str], number: object, host: Any
+) -> None:
+    field, unit = field_unit
+    registry = bg.ureg if host is None else host
+    try:
+        quantity = registry.Quantity(number, unit)
+    except Exception:  # pint itself refuses it: nothing reaches the library
+        return
+    try:
+        built = _build(field, quantity)
+    except bg.InvalidInputError as error:
+        refused = error.field
+    else:
+        if isinstance(built, bg.Patient):
+            assert bg.recommend(built) == bg.recommend(pickle.loads(pickle.dumps(built)))
+        return
+    assert refused == field
+
+
+@settings(max_examples=2000, deadline=dt.timedelta(seconds=2))
+@given(
+    st.builds(_texts, json_values),
+    st.sampled_from([bg.Patient, bg.Visit, bg.ScreeningPlan, tuple[bg.Visit, ...]]),
+)
+def test_objects_as_sets_and_other_shapes_fail_closed(text: str, cls: Any) -> None:
+    try:
+        result = bg.from_json(text, cls)
+    except bg.InvalidInputError:
+        return
+    assert bg.from_json(bg.to_json(result), cls) == result
+
+
+@settings(max_examples=3, deadline=None)
+@given(st.lists(patients, min_size=30, max_size=30))
+def test_a_batch_of_random_patients_pickles_into_a_fresh_process(batch: list[bg.Patient]) -> None:
+    answers = [bg.to_json(bg.recommend(p)) for p in batch]
+    code = (
+        "import pickle, sys; import baricitinib_guideline as bg; "
+        "batch = pickle.loads(sys.stdin.buffer.read()); "
+        "print('\\n'.join(bg.to_json(bg.recommend(p)) for p in batch))"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        input=pickle.dumps(batch),
+        capture_output=True,
+        timeout=120,
+        check=True,
+    )
+    assert done.stdout.decode().splitlines() == answers

@@ -410,3 +410,32 @@ def test_pint_caches_stay_bounded_under_distinct_unit_texts() -> None:
     caches = vars(bg.ureg._cache)
     sizes = {name: len(cache) for name, cache in caches.items() if isinstance(cache, dict)}
     assert max(sizes.values()) <= 2048, sizes
+
+
+# The registry is built on first use, once, whatever the threads.
+def _fresh(code: str) -> str:
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, timeout=120, check=True, text=True
+    )
+    return done.stdout.strip()
+
+
+def test_import_builds_no_registry() -> None:
+    code = (
+        "import baricitinib_guideline as bg, baricitinib_guideline.units as u; "
+        "print(sorted(u._STATE)); bg.Q_(1, 'mg'); print(sorted(u._STATE))"
+    )
+    assert _fresh(code).splitlines() == ["[]", "['read_only', 'registry']"]
+
+
+def test_threads_racing_to_first_use_share_one_registry() -> None:
+    code = (
+        "import threading, baricitinib_guideline as bg\n"
+        "start = threading.Barrier(8); found = []\n"
+        "def work():\n"
+        "    start.wait(); found.append(bg.Patient(age=bg.Q_(8, 'year'), weight=bg.Q_(25, 'kg')))\n"
+        "threads = [threading.Thread(target=work) for _ in range(8)]\n"
+        "[t.start() for t in threads]; [t.join() for t in threads]\n"
+        "print(len({id(p.age._REGISTRY) for p in found}), len(found))"
+    )
+    assert _fresh(code) == "1 8"

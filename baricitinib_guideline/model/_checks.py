@@ -55,7 +55,7 @@ def _iterable(name: str, value: object) -> tuple[object, ...]:
 
 def as_tuple(value: object, name: str, kind: type[T]) -> tuple[T, ...]:
     """``value`` as a tuple whose items are all ``kind``."""
-    items = _iterable(name, value)
+    items = value if type(value) is tuple else _iterable(name, value)
     for item in items:
         if not isinstance(item, kind):
             raise InvalidInputError(name, f"items must be {kind.__name__}, got {item!r:.60}")

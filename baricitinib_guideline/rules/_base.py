@@ -27,6 +27,8 @@ def source(statement_id: str) -> Source:
 
 def because(code: str, **values: object) -> Reason:
     """The reason ``code`` of the wording catalogue, with ``values`` filled in."""
+    if not values:
+        return _reason(code, "", ())
     return _reason(code, "", tuple(sorted(values.items())))
 
 

@@ -56,6 +56,8 @@ def eligibility(patient: Patient) -> Decision | None:
 def risk_reasons(patient: Patient) -> tuple[Reason, ...]:
     """Why an adult belongs to the 2 mg group, one reason per characteristic."""
     found = [because("aged-65-or-over")] if is_older_adult(patient) else []
+    if not patient.risk_factors:
+        return tuple(found)
     found += [
         because(f"risk-{risk.name.lower().replace('_', '-')}")
         for risk in CHAPTER_RISKS
@@ -66,6 +68,8 @@ def risk_reasons(patient: Patient) -> tuple[Reason, ...]:
 
 def comorbidity_reasons(patient: Patient) -> tuple[Reason, ...]:
     """The concomitant diseases for which baricitinib is likely to help too."""
+    if not patient.comorbidities:
+        return ()
     return tuple(
         because("comorbidity", disease=COMORBIDITY_WORDS[disease.name])
         for disease in sorted(patient.comorbidities, key=lambda d: d.name)
@@ -97,7 +101,7 @@ def dose_levels(patient: Patient) -> dict[str, float]:
 
 def _child_notes(patient: Patient, on_treatment: bool) -> tuple[Reason, ...]:
     notes = [because("tablets-dispersible")]
-    if any(risk in patient.risk_factors for risk in CHAPTER_RISKS):
+    if patient.risk_factors and any(risk in patient.risk_factors for risk in CHAPTER_RISKS):
         suffix = "-on-treatment" if on_treatment else ""
         notes.insert(0, because(f"child-risk-factor-check-licence{suffix}"))
     return tuple(notes)

@@ -8,17 +8,19 @@ change the chapter's answer; they add a reason saying what to check.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import lru_cache
 
 from ..knowledge import licence as lic
 from ..knowledge.wording import LOW_COUNT_WORDS, RISK_WORDS
 from ..model.enums import RiskFactor, Status
-from ..model.patient import Labs, Patient
+from ..model.patient import Patient
 from ._base import Constraint, because
 from .dosing import is_adult, is_older_adult
 
 Rule = Callable[[Patient, bool], tuple[Constraint, ...]]
 
-NO_LABS = Labs()
+# Every count, in the order the reasons list them.
+_ALL_COUNTS = ", ".join(LOW_COUNT_WORDS)
 
 # The EMA measures' "no suitable alternative" group, beside age 65 and over.
 EMA_RISKS = (RiskFactor.SMOKING, RiskFactor.MACE, RiskFactor.MALIGNANCY)
@@ -32,11 +34,19 @@ def sentence_start(text: str) -> str:
 
 
 def _stop(status: Status, code: str, **values: object) -> tuple[Constraint, ...]:
-    return (Constraint(reason=because(code, **values), status=status),)
+    return _constraint(code, status, tuple(sorted(values.items())))
 
 
 def _note(code: str, **values: object) -> tuple[Constraint, ...]:
-    return (Constraint(reason=because(code, **values)),)
+    return _constraint(code, None, tuple(sorted(values.items())))
+
+
+@lru_cache(maxsize=512)
+def _constraint(
+    code: str, status: Status | None, values: tuple[tuple[str, object], ...]
+) -> tuple[Constraint, ...]:
+    """One constraint, built once per reason and values (constraints are immutable)."""
+    return (Constraint(reason=because(code, **dict(values)), status=status),)
 
 
 def hypersensitivity(patient: Patient, on_treatment: bool) -> tuple[Constraint, ...]:
@@ -134,7 +144,9 @@ def oat3_inhibitor(patient: Patient, on_treatment: bool) -> tuple[Constraint, ..
 
 def blood_counts(patient: Patient, on_treatment: bool) -> tuple[Constraint, ...]:
     """Do not start, or interrupt, below the licence's blood-count thresholds."""
-    labs = patient.labs or NO_LABS
+    labs = patient.labs
+    if labs is None:
+        return () if on_treatment else _note("check-blood-counts", unknown=_ALL_COUNTS)
     values = {
         "lymphocytes": (labs.lymphocytes_per_l, lic.LYMPHOCYTES_MIN_PER_L),
         "neutrophils": (labs.neutrophils_per_l, lic.NEUTROPHILS_MIN_PER_L),
@@ -158,8 +170,11 @@ def _groups(names: list[str]) -> str:
 def jak_safety_measures(patient: Patient, on_treatment: bool) -> tuple[Constraint, ...]:
     """EMA measures for JAK inhibitors: no suitable alternative, lower doses, VTE caution."""
     alternative = ["AGED_65"] if is_older_adult(patient) else []
-    alternative += [risk.name for risk in EMA_RISKS if risk in patient.risk_factors]
-    lower = [risk.name for risk in EMA_LOWER_DOSE_RISKS if risk in patient.risk_factors]
+    risks = patient.risk_factors
+    if not risks and not alternative:
+        return ()
+    alternative += [risk.name for risk in EMA_RISKS if risk in risks]
+    lower = [risk.name for risk in EMA_LOWER_DOSE_RISKS if risk in risks]
     found: tuple[Constraint, ...] = ()
     if alternative:
         found += _note("ema-no-suitable-alternative", groups=_groups(alternative))
