@@ -70,7 +70,38 @@ def build_parser() -> argparse.ArgumentParser:
     add("--neutrophils", help="count per litre, e.g. '2.5 10*9/L'")
     add("--haemoglobin", help="e.g. 12g/dL")
     add("--json", action="store_true", help="print the recommendation as JSON")
+    add(
+        "--fhir",
+        metavar="FILE",
+        help="read the patient from a FHIR R4/R4B Bundle (JSON file) as of --on "
+        "(instead of the patient options)",
+    )
+    add(
+        "--fhir-out",
+        action="store_true",
+        help="print the proposal as a FHIR MedicationRequest (JSON; null when there is none)",
+    )
+    add(
+        "--subject",
+        help="the proposal's subject reference, e.g. Patient/123 (default: the bundle's Patient)",
+    )
     return parser
+
+
+# Options that describe the patient, which a FHIR bundle replaces.
+_NOT_PATIENT = {
+    "--json",
+    "--fhir",
+    "--fhir-out",
+    "--subject",
+    "--on",
+    "--current-dose",
+    "--response",
+}
+
+
+def _option_name(argument: str) -> str:
+    return argument.split("=", 1)[0]
 
 
 def _quantity(text: str | None, option: str, dimension: str) -> QuantityT | None:
@@ -148,22 +179,66 @@ def render(patient: Patient, result: DoseRecommendation) -> str:
     return "\n".join(lines)
 
 
+def _from_fhir(args: argparse.Namespace) -> tuple[Patient, str, list[str]]:
+    """The patient of the bundle file, its Patient reference and lines on what was read."""
+    from . import fhir
+
+    on = dt.date.today() if args.on is None else _date(args.on, "--on")
+    try:
+        with open(args.fhir, encoding="utf-8") as handle:
+            text = handle.read(fhir._read.MAX_TEXT + 1)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInputError(
+            "--fhir", f"cannot read {args.fhir!r} ({exc.__class__.__name__})"
+        ) from None
+    reading = fhir.read_patient(text, on=on)
+    lines = [f"Read from FHIR as of {on.isoformat()}: {', '.join(reading.used)}"]
+    lines += [f"  left out {item.reference}: {item.why}" for item in reading.ignored]
+    return reading.patient, reading.used[0], lines
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     raw = list(sys.argv[1:] if argv is None else argv)
     args = parser.parse_args(raw)
-    patient_options = [a for a in raw if a.startswith("--") and a != "--json"]
-    if not patient_options:
+    patient_options = [
+        a for a in raw if a.startswith("--") and _option_name(a) not in _NOT_PATIENT
+    ]
+    sample = not patient_options and args.fhir is None
+    if sample:
         args = parser.parse_args([*SAMPLE_ARGS, *raw])
-        if not args.json:
+        if not (args.json or args.fhir_out):
             print("No patient options given: using the sample patient (8 years, 25 kg).")
     try:
-        patient = patient_from_args(args)
+        read_lines: list[str] = []
+        subject = args.subject
+        if args.fhir is not None:
+            if patient_options:
+                raise InvalidInputError(
+                    "--fhir", "the bundle gives the patient; leave out the patient options"
+                )
+            patient, bundle_subject, read_lines = _from_fhir(args)
+            subject = subject or bundle_subject
+        else:
+            patient = patient_from_args(args)
         dose = _quantity(args.current_dose, "--current-dose", "[mass]")
         response = RESPONSES[args.response] if args.response else None
         result = api.recommend(patient, current_dose=dose, response=response)
+        if args.fhir_out and not subject:
+            raise InvalidInputError("--fhir-out", "needs --subject (or a --fhir bundle)")
     except InvalidInputError as exc:
         print(f"{parser.prog}: error: {one_line(str(exc))}", file=sys.stderr)
         return 2
-    print(to_json(result) if args.json else render(patient, result))
+    if args.fhir_out:
+        import json
+
+        from . import fhir
+
+        proposal = fhir.medication_request(result, subject=subject)
+        print(json.dumps(proposal, ensure_ascii=False, indent=2))
+        return 0
+    if args.json:
+        print(to_json(result))
+    else:
+        print("\n".join([*read_lines, render(patient, result)]))
     return 0

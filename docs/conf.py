@@ -50,6 +50,77 @@ def setup(app: object) -> dict[str, bool]:
             self.state.nested_parse(StringList(lines), self.content_offset, container)
             return container.children
 
+    class CodeTable(SphinxDirective):
+        """The codes the FHIR reader and writer use, from the knowledge layer, with status."""
+
+        def run(self) -> list[nodes.Node]:
+            from baricitinib_guideline.knowledge import codes
+
+            rows = [
+                ("baricitinib", codes.BARICITINIB),
+                ("baricitinib, before 2024", codes.BARICITINIB_BEFORE_2024),
+            ]
+            rows += [("atopic dermatitis", codes.ATOPIC_DERMATITIS)]
+            for name, found in codes.OBSERVATIONS.items():
+                rows += [(name.replace("_", " "), code) for code in found]
+            rows += [
+                ("pregnancy value", code)
+                for code in (codes.PREGNANT, codes.NOT_PREGNANT, codes.PREGNANCY_UNKNOWN)
+            ]
+            rows += [("smoker value", code) for code in codes.SMOKER_VALUES]
+            for risk, known in codes.CONDITIONS.items():
+                rows += [(f"risk factor {risk.name}", code) for code in known.snomed]
+                icd = list(known.icd10_prefixes) + (
+                    ["{} to {}".format(*known.icd10_range)] if known.icd10_range else []
+                )
+                rows += [
+                    (
+                        f"risk factor {risk.name}",
+                        codes.Code(
+                            codes.ICD10, ", ".join(icd), "ICD-10 by prefix", known.icd10_status
+                        ),
+                    )
+                ]
+            rows += [("strong OAT3 inhibitor", code) for code in codes.PROBENECID]
+            rows += [
+                (f"panel {name.lower().replace('_', ' ')}", code)
+                for name, code in codes.PANELS.items()
+            ]
+            lines = [".. list-table::", "   :header-rows: 1", "   :widths: 20 30 15 25 10", ""]
+            lines += [
+                "   * - Concept",
+                "     - System",
+                "     - Code",
+                "     - Display",
+                "     - Status",
+            ]
+            for concept, code in rows:
+                lines += [
+                    f"   * - {concept}",
+                    f"     - ``{code.system}``",
+                    f"     - ``{code.code}``",
+                    f"     - {code.display}",
+                    f"     - {code.status}",
+                ]
+            lines += ["", ".. list-table::", "   :header-rows: 1", "   :widths: 25 35 40", ""]
+            lines += ["   * - Kind", "     - UCUM codes read", "     - Taken as"]
+            tables = {**codes.UCUM_UNITS, "eGFR": codes.EGFR_UNITS}
+            for kind, table in tables.items():
+                read = ", ".join(f"``{code}``" for code in table)
+                taken = ", ".join(
+                    sorted(
+                        {
+                            f"{unit}" + (f" times {factor}" if factor != 1 else "")
+                            for unit, factor in table.values()
+                        }
+                    )
+                )
+                lines += [f"   * - {kind}", f"     - {read}", f"     - {taken}"]
+            container = nodes.container()
+            self.state.nested_parse(StringList(lines), self.content_offset, container)
+            return container.children
+
     app.add_directive("knowledge-table", KnowledgeTable)  # type: ignore[attr-defined]
+    app.add_directive("code-table", CodeTable)  # type: ignore[attr-defined]
     app.add_directive("reference-list", ReferenceList)  # type: ignore[attr-defined]
     return {"parallel_read_safe": True}

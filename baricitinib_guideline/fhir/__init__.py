@@ -1,0 +1,50 @@
+"""FHIR in and out (optional extra ``fhir``): patients from EHR bundles, the answer as a
+proposal, and the chapter's evidence, references and recommendation as FHIR R4B resources.
+
+Reading takes FHIR R4 and R4B JSON as EHRs export it; writing gives R4B JSON as plain
+dicts. The module needs nothing beyond the library; the ``fhir`` extra installs
+``fhir.resources`` so that :func:`validate` can check a resource against the R4B models.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ._read import Ignored, PatientReading, patient_from_fhir, read_patient
+from ._write import (
+    ARROW_SYSTEM,
+    CANONICAL_BASE,
+    arrow_code_system,
+    citations,
+    evidence,
+    medication_request,
+    patient_bundle,
+    plan_definition,
+)
+
+__all__ = [
+    "ARROW_SYSTEM",
+    "CANONICAL_BASE",
+    "Ignored",
+    "PatientReading",
+    "arrow_code_system",
+    "citations",
+    "evidence",
+    "medication_request",
+    "patient_bundle",
+    "patient_from_fhir",
+    "plan_definition",
+    "read_patient",
+    "validate",
+]
+
+
+def validate(resource: dict[str, Any]) -> None:
+    """Check ``resource`` against the ``fhir.resources`` R4B model of its type.
+
+    Needs the ``fhir`` extra; raises pydantic's ``ValidationError`` when the
+    resource does not conform.
+    """
+    from fhir.resources.R4B import get_fhir_model_class
+
+    get_fhir_model_class(resource["resourceType"]).model_validate(resource)

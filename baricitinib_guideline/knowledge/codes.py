@@ -1,0 +1,161 @@
+"""Codes for interoperability, each with how sure the project is of it.
+
+Every code here is listed in the project's checked clinical facts, with the
+same status: ``confirmed`` (seen with the same meaning in several independent
+sources, or in the code system's own publication) or ``partial`` (seen in one
+secondary source; used, and said so). Codes not confirmed there (an RxNorm
+or SNOMED code for baricitinib) are left out rather than guessed. Without a
+terminology service the FHIR reader matches these codes exactly, and ICD-10
+by prefix.
+"""
+
+from __future__ import annotations
+
+from typing import Final, NamedTuple
+
+from ..model.enums import RiskFactor
+
+LOINC: Final = "http://loinc.org"
+SNOMED: Final = "http://snomed.info/sct"
+ICD10: Final = "http://hl7.org/fhir/sid/icd-10"
+RXNORM: Final = "http://www.nlm.nih.gov/research/umls/rxnorm"
+ATC: Final = "http://www.whocc.no/atc"
+UCUM: Final = "http://unitsofmeasure.org"
+
+CONFIRMED: Final = "confirmed"
+PARTIAL: Final = "partial"
+
+
+class Code(NamedTuple):
+    system: str
+    code: str
+    display: str
+    status: str = CONFIRMED
+
+
+# The medicine: ATC since 2024, with the code it had before as an alias.
+BARICITINIB: Final = Code(ATC, "L04AF02", "baricitinib")
+BARICITINIB_BEFORE_2024: Final = Code(ATC, "L04AA37", "baricitinib (ATC code until 2024)")
+ATOPIC_DERMATITIS: Final = Code(SNOMED, "24079001", "Atopic dermatitis")
+
+# Observations the reader takes, by the patient field (or flag) they feed.
+OBSERVATIONS: Final[dict[str, tuple[Code, ...]]] = {
+    "weight": (
+        Code(LOINC, "29463-7", "Body weight"),
+        Code(LOINC, "3141-9", "Body weight Measured"),
+    ),
+    "creatinine_clearance": (
+        Code(LOINC, "2164-2", "Creatinine renal clearance in 24 hour urine"),
+        Code(LOINC, "35591-7", "Creatinine renal clearance, Cockcroft-Gault"),
+    ),
+    "egfr": (
+        Code(LOINC, "98979-8", "eGFR, CKD-EPI 2021 per 1.73 m2"),
+        Code(LOINC, "62238-1", "eGFR, CKD-EPI 2009 per 1.73 m2"),
+        Code(LOINC, "33914-3", "eGFR, MDRD per 1.73 m2"),
+    ),
+    "neutrophils": (
+        Code(LOINC, "751-8", "Neutrophils [#/volume] in Blood, automated count"),
+        Code(LOINC, "26499-4", "Neutrophils [#/volume] in Blood"),
+    ),
+    "lymphocytes": (
+        Code(LOINC, "731-0", "Lymphocytes [#/volume] in Blood, automated count"),
+        Code(LOINC, "26474-7", "Lymphocytes [#/volume] in Blood"),
+    ),
+    "haemoglobin": (Code(LOINC, "718-7", "Hemoglobin [Mass/volume] in Blood"),),
+    "pregnancy": (Code(LOINC, "82810-3", "Pregnancy status"),),
+    "smoking": (Code(LOINC, "72166-2", "Tobacco smoking status", PARTIAL),),
+}
+
+PREGNANT: Final = Code(SNOMED, "77386006", "Pregnant")
+NOT_PREGNANT: Final = Code(SNOMED, "60001007", "Not pregnant")
+PREGNANCY_UNKNOWN: Final = Code(SNOMED, "261665006", "Unknown")
+SMOKER_VALUES: Final = (
+    Code(SNOMED, "77176002", "Smoker", PARTIAL),
+    Code(SNOMED, "449868002", "Smokes tobacco daily", PARTIAL),
+    Code(SNOMED, "428041000124106", "Occasional tobacco smoker", PARTIAL),
+)
+
+
+class ConditionCodes(NamedTuple):
+    """The codes of a condition that sets a risk factor: SNOMED exact, ICD-10 by prefix."""
+
+    snomed: tuple[Code, ...]
+    icd10_prefixes: tuple[str, ...]
+    icd10_status: str
+    icd10_range: tuple[str, str] | None = None
+    """An inclusive range of three-character ICD-10 categories (C00 to C97)."""
+
+
+CONDITIONS: Final[dict[RiskFactor, ConditionCodes]] = {
+    RiskFactor.VTE: ConditionCodes(
+        (
+            Code(SNOMED, "128053003", "Deep venous thrombosis"),
+            Code(SNOMED, "59282003", "Pulmonary embolism"),
+        ),
+        ("I26", "I80.1", "I80.2", "I82.4"),
+        PARTIAL,
+    ),
+    RiskFactor.MACE: ConditionCodes(
+        (
+            Code(SNOMED, "22298006", "Myocardial infarction"),
+            Code(SNOMED, "230690007", "Cerebrovascular accident"),
+        ),
+        ("I21", "I22", "I63"),
+        PARTIAL,
+    ),
+    RiskFactor.MALIGNANCY: ConditionCodes(
+        (Code(SNOMED, "363346000", "Malignant neoplastic disease"),),
+        (),
+        CONFIRMED,
+        ("C00", "C97"),
+    ),
+}
+
+PROBENECID: Final = (
+    Code(RXNORM, "8698", "probenecid", PARTIAL),
+    Code(ATC, "M04AB01", "probenecid", PARTIAL),
+)
+
+# Panels for the screening and monitoring actions.
+PANELS: Final[dict[str, Code]] = {
+    "FULL_BLOOD_COUNT": Code(LOINC, "58410-2", "CBC panel - Blood by Automated count"),
+    "LIVER_PROFILE": Code(LOINC, "24325-3", "Hepatic function panel"),
+    "LIPID_PROFILE": Code(LOINC, "24331-1", "Lipid panel"),
+    "RENAL_PROFILE": Code(LOINC, "24362-6", "Renal function panel", PARTIAL),
+}
+
+# UCUM codes the reader accepts for each kind of value: code -> (the library's pint
+# unit, the factor the value takes into it). Exact factors; tested against a UCUM parser.
+UCUM_UNITS: Final[dict[str, dict[str, tuple[str, int]]]] = {
+    "[mass]": {
+        "kg": ("kilogram", 1),
+        "g": ("gram", 1),
+        "mg": ("milligram", 1),
+        "[lb_av]": ("pound", 1),
+        "[oz_av]": ("ounce", 1),
+    },
+    "1 / [volume]": {
+        "10*9/L": ("billion_per_liter", 1),
+        "10*3/uL": ("1 / microliter", 1000),
+        "10*3/mm3": ("1 / millimeter ** 3", 1000),
+        "/uL": ("1 / microliter", 1),
+        "{cells}/uL": ("1 / microliter", 1),
+        "/mm3": ("1 / millimeter ** 3", 1),
+        "/L": ("1 / liter", 1),
+    },
+    "[mass] / [volume]": {
+        "g/dL": ("gram / deciliter", 1),
+        "g/L": ("gram / liter", 1),
+        "mg/dL": ("milligram / deciliter", 1),
+    },
+    "[volume] / [time]": {
+        "mL/min": ("milliliter / minute", 1),
+        "mL/s": ("milliliter / second", 1),
+        "L/h": ("liter / hour", 1),
+    },
+}
+# eGFR is normalised to 1.73 m2 of body surface; only it may carry that annotation.
+EGFR_UNITS: Final[dict[str, tuple[str, int]]] = {
+    **UCUM_UNITS["[volume] / [time]"],
+    "mL/min/{1.73_m2}": ("milliliter / minute", 1),
+}
