@@ -200,6 +200,17 @@ def _from_fhir(args: argparse.Namespace) -> tuple[Patient, str, list[str]]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     raw = list(sys.argv[1:] if argv is None else argv)
+    if raw[:1] == ["serve"]:
+        try:
+            from .service import serve
+        except ImportError as missing:
+            print(
+                f"{parser.prog}: error: serve needs the service extra "
+                f"(pip install 'baricitinib-guideline[service]'; {missing.name} is missing)",
+                file=sys.stderr,
+            )
+            return 2
+        return serve(raw[1:])
     args = parser.parse_args(raw)
     patient_options = [
         a for a in raw if a.startswith("--") and _option_name(a) not in _NOT_PATIENT

@@ -120,6 +120,121 @@ def setup(app: object) -> dict[str, bool]:
             self.state.nested_parse(StringList(lines), self.content_offset, container)
             return container.children
 
+    class CdsExample(SphinxDirective):
+        """A complete order-select request and the service's answer, made by the app itself."""
+
+        def run(self) -> list[nodes.Node]:
+            import asyncio
+            import datetime as dt
+            import json
+
+            import httpx
+
+            from baricitinib_guideline.service import create_app
+
+            subject = {"reference": "Patient/example"}
+            dose = {"value": 4, "unit": "mg", "system": "http://unitsofmeasure.org", "code": "mg"}
+            request = {
+                "hook": "order-select",
+                "hookInstance": "3f6a2f56-8f5e-4b3e-a6a8-5d1a0f6c2b90",
+                "context": {
+                    "userId": "Practitioner/example",
+                    "patientId": "example",
+                    "draftOrders": {
+                        "resourceType": "Bundle",
+                        "type": "collection",
+                        "entry": [
+                            {
+                                "resource": {
+                                    "resourceType": "MedicationRequest",
+                                    "id": "draft-1",
+                                    "status": "draft",
+                                    "intent": "order",
+                                    "subject": subject,
+                                    "medicationCodeableConcept": {
+                                        "coding": [
+                                            {
+                                                "system": "http://www.whocc.no/atc",
+                                                "code": "L04AF02",
+                                                "display": "baricitinib",
+                                            }
+                                        ]
+                                    },
+                                    "dosageInstruction": [
+                                        {"doseAndRate": [{"doseQuantity": dose}]}
+                                    ],
+                                }
+                            }
+                        ],
+                    },
+                },
+                "prefetch": {
+                    "patient": {
+                        "resourceType": "Patient",
+                        "id": "example",
+                        "birthDate": "2018-05-20",
+                    },
+                    "weight": {
+                        "resourceType": "Bundle",
+                        "type": "searchset",
+                        "entry": [
+                            {
+                                "resource": {
+                                    "resourceType": "Observation",
+                                    "id": "weight-1",
+                                    "status": "final",
+                                    "code": {
+                                        "coding": [
+                                            {"system": "http://loinc.org", "code": "29463-7"}
+                                        ]
+                                    },
+                                    "subject": subject,
+                                    "effectiveDateTime": "2026-10-01",
+                                    "valueQuantity": {
+                                        "value": 25,
+                                        "unit": "kg",
+                                        "system": "http://unitsofmeasure.org",
+                                        "code": "kg",
+                                    },
+                                }
+                            }
+                        ],
+                    },
+                },
+            }
+            app = create_app(allow_unauthenticated=True, today=lambda: dt.date(2026, 11, 1))
+
+            async def ask() -> object:
+                transport = httpx.ASGITransport(app=app)
+                async with httpx.AsyncClient(
+                    transport=transport, base_url="http://cds.test"
+                ) as client:
+                    response = await client.post(
+                        "/cds-services/baricitinib-order-select", json=request
+                    )
+                    return response.json()
+
+            answer = asyncio.run(ask())
+            lines = [
+                "Request (``POST /cds-services/baricitinib-order-select``):",
+                "",
+                ".. code-block:: json",
+                "",
+            ]
+            lines += [
+                "   " + line
+                for line in json.dumps(request, indent=2, ensure_ascii=False).splitlines()
+            ]
+            lines += ["", "Response:", "", ".. code-block:: json", ""]
+            lines += [
+                "   " + line
+                for line in json.dumps(answer, indent=2, ensure_ascii=False).splitlines()
+            ]
+            container = nodes.container()
+            self.state.nested_parse(StringList(lines), self.content_offset, container)
+            return container.children
+
+    app.add_directive("cds-example", CdsExample)  # type: ignore[attr-defined]
     app.add_directive("knowledge-table", KnowledgeTable)  # type: ignore[attr-defined]
     app.add_directive("code-table", CodeTable)  # type: ignore[attr-defined]
     app.add_directive("reference-list", ReferenceList)  # type: ignore[attr-defined]

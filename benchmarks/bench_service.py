@@ -1,0 +1,202 @@
+"""Throughput and latency of the CDS Hooks service, on loopback, side by side in one run.
+
+Starts the service in its own process (``baricitinib-guideline serve``, one
+uvicorn worker) on a free 127.0.0.1 port, sends a bounded number of
+order-select requests at a fixed concurrency, then stops it.
+Prints requests per second and the p50 and p99 latency, for the service with
+token checks (ES384, a fresh token per request, signed beforehand) and
+without, so the cost of trust shows as a ratio. Nothing is asserted.
+Run: python benchmarks/bench_service.py [--quick]
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import pathlib
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from typing import Any
+
+import httpx
+import jwt
+from cryptography.hazmat.primitives.asymmetric import ec
+
+PATH = "/cds-services/baricitinib-order-select"
+BODY: dict[str, Any] = {
+    "hook": "order-select",
+    "hookInstance": "b6f5b1a8-3c0e-4b8e-9c55-0e1b6f0d7c11",
+    "context": {
+        "patientId": "p1",
+        "draftOrders": {
+            "resourceType": "Bundle",
+            "entry": [
+                {
+                    "resource": {
+                        "resourceType": "MedicationRequest",
+                        "id": "o1",
+                        "status": "draft",
+                        "intent": "order",
+                        "medicationCodeableConcept": {
+                            "coding": [{"system": "http://www.whocc.no/atc", "code": "L04AF02"}]
+                        },
+                        "dosageInstruction": [
+                            {
+                                "doseAndRate": [
+                                    {
+                                        "doseQuantity": {
+                                            "value": 4,
+                                            "system": "http://unitsofmeasure.org",
+                                            "code": "mg",
+                                        }
+                                    }
+                                ]
+                            }
+                        ],
+                    }
+                }
+            ],
+        },
+    },
+    "prefetch": {
+        "patient": {"resourceType": "Patient", "id": "p1", "birthDate": "2018-05-20"},
+        "weight": {
+            "resourceType": "Bundle",
+            "entry": [
+                {
+                    "resource": {
+                        "resourceType": "Observation",
+                        "id": "w1",
+                        "status": "final",
+                        "code": {"coding": [{"system": "http://loinc.org", "code": "29463-7"}]},
+                        "subject": {"reference": "Patient/p1"},
+                        "effectiveDateTime": "2026-10-01",
+                        "valueQuantity": {
+                            "value": 25,
+                            "system": "http://unitsofmeasure.org",
+                            "code": "kg",
+                        },
+                    }
+                }
+            ],
+        },
+    },
+}
+
+
+class Served:
+    """The service in its own process (``baricitinib-guideline serve``) on a free loopback port."""
+
+    def __init__(self, *options: str) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        command = [
+            sys.executable,
+            "-m",
+            "baricitinib_guideline",
+            "serve",
+            "--port",
+            str(self.port),
+        ]
+        self.process = subprocess.Popen(
+            [*command, *options], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+
+    def __enter__(self) -> str:
+        base = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(base + "/", timeout=1)
+                return base
+            except httpx.TransportError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    self.__exit__()
+                    raise RuntimeError("the service did not start") from None
+                time.sleep(0.1)
+
+    def __exit__(self, *_: object) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+async def measure(
+    base: str, count: int, concurrency: int, tokens: list[str] | None
+) -> dict[str, float]:
+    limit = asyncio.Semaphore(concurrency)
+    latencies: list[float] = []
+    failures = 0
+
+    async with httpx.AsyncClient(base_url=base, timeout=30) as client:
+
+        async def one(index: int) -> None:
+            nonlocal failures
+            headers = {} if tokens is None else {"Authorization": f"Bearer {tokens[index]}"}
+            async with limit:
+                start = time.perf_counter()
+                response = await client.post(PATH, json=BODY, headers=headers)
+                latencies.append(time.perf_counter() - start)
+                failures += response.status_code != 200
+
+        began = time.perf_counter()
+        await asyncio.wait_for(asyncio.gather(*(one(i) for i in range(count))), timeout=600)
+        elapsed = time.perf_counter() - began
+    latencies.sort()
+    return {
+        "rps": count / elapsed,
+        "p50": statistics.median(latencies) * 1000,
+        "p99": latencies[int(len(latencies) * 0.99) - 1] * 1000,
+        "failures": failures,
+    }
+
+
+def main() -> None:
+    quick = "--quick" in sys.argv
+    count, concurrency = (300, 8) if quick else (2000, 16)
+    key = ec.generate_private_key(ec.SECP384R1())
+    public = jwt.algorithms.ECAlgorithm.to_jwk(key.public_key(), as_dict=True)
+    public.update(kid="k1", alg="ES384")
+    issuer = "https://ehr.bench/issuer"
+    results = {}
+    with tempfile.TemporaryDirectory() as folder:
+        issuers = pathlib.Path(folder) / "issuers.json"
+        issuers.write_text(json.dumps({"issuers": {issuer: {"keys": [public]}}}), encoding="utf-8")
+        with Served("--allow-unauthenticated") as base:
+            asyncio.run(measure(base, 50, concurrency, None))  # warm up
+            results["no token checks"] = asyncio.run(measure(base, count, concurrency, None))
+        with Served("--trusted-issuers", str(issuers)) as base:
+            now = int(time.time())
+            claims = {"iss": issuer, "aud": base + PATH, "iat": now, "exp": now + 600}
+            tokens = [
+                jwt.encode(
+                    {**claims, "jti": str(uuid.uuid4())},
+                    key,
+                    algorithm="ES384",
+                    headers={"kid": "k1"},
+                )
+                for _ in range(count + 50)
+            ]
+            asyncio.run(measure(base, 50, concurrency, tokens[count:]))  # warm up
+            results["ES384 token checks"] = asyncio.run(measure(base, count, concurrency, tokens))
+    print(f"{count} requests, {concurrency} at a time, loopback, one uvicorn worker:")
+    for name, found in results.items():
+        print(
+            f"  {name:20} {found['rps']:7.0f} requests/s  p50 {found['p50']:6.1f} ms  "
+            f"p99 {found['p99']:6.1f} ms  non-200: {found['failures']:.0f}"
+        )
+    ratio = results["no token checks"]["rps"] / results["ES384 token checks"]["rps"]
+    print(f"  throughput without / with token checks = {ratio:.2f}x")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,583 @@
+"""The CDS Hooks service over real HTTP on loopback: discovery, cards, trust, errors, load."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import pytest
+
+from baricitinib_guideline.service import MAX_BODY_BYTES, create_app
+
+from .service_support import (
+    ON,
+    Keys,
+    order,
+    request,
+    running,
+    searchset,
+    stub_fhir,
+    weight,
+)
+
+SELECT = "/cds-services/baricitinib-order-select"
+SIGN = "/cds-services/baricitinib-order-sign"
+
+
+@pytest.fixture(scope="module")
+def keys() -> Keys:
+    return Keys()
+
+
+@pytest.fixture(scope="module")
+def trusted(keys: Keys) -> Iterator[str]:
+    with running(create_app(trusted_issuers=keys.issuers(), today=lambda: ON)) as base:
+        yield base
+
+
+@pytest.fixture(scope="module")
+def open_service() -> Iterator[str]:
+    with running(
+        create_app(
+            allow_unauthenticated=True, today=lambda: ON, cors_origins=["https://sandbox.test"]
+        )
+    ) as base:
+        yield base
+
+
+def post(
+    base: str, path: str, body: Any, keys: Keys | None = None, **token: Any
+) -> httpx.Response:
+    headers = (
+        {} if keys is None else {"Authorization": f"Bearer {keys.token(base + path, **token)}"}
+    )
+    return httpx.post(base + path, json=body, headers=headers, timeout=30)
+
+
+def card_of(response: httpx.Response) -> dict[str, Any]:
+    assert response.status_code == 200, response.text
+    cards = response.json()["cards"]
+    assert len(cards) == 1
+    card: dict[str, Any] = cards[0]
+    assert len(card["summary"]) <= 140
+    return card
+
+
+# Discovery.
+def test_discovery_lists_both_services_with_their_prefetch(trusted: str, keys: Keys) -> None:
+    url = trusted + "/cds-services"
+    response = httpx.get(url, headers={"Authorization": f"Bearer {keys.token(url)}"}, timeout=30)
+    assert response.status_code == 200
+    services = {s["id"]: s for s in response.json()["services"]}
+    assert {s: services[s]["hook"] for s in services} == {
+        "baricitinib-order-select": "order-select",
+        "baricitinib-order-sign": "order-sign",
+    }
+    for service in services.values():
+        assert service["title"]
+        assert service["description"]
+        assert set(service["prefetch"]) == {
+            "patient",
+            "weight",
+            "labs",
+            "renal",
+            "conditions",
+            "medications",
+            "pregnancy",
+        }
+        assert service["prefetch"]["patient"] == "Patient/{{context.patientId}}"
+        assert "http://loinc.org|29463-7" in service["prefetch"]["weight"]
+
+
+# Cards.
+def test_an_order_matching_the_dose_gets_an_info_card(open_service: str) -> None:
+    card = card_of(post(open_service, SELECT, request(order(2))))
+    assert card["indicator"] == "info"
+    assert "2 mg once daily" in card["summary"]
+    assert "suggestions" not in card
+    assert card["source"]["topic"]["code"] == "dose.child.low"
+    assert "dose.child.low" in card["detail"]
+
+
+def test_a_dose_above_the_recommended_is_critical_with_a_suggestion(open_service: str) -> None:
+    draft = order(4)
+    card = card_of(post(open_service, SELECT, request(draft)))
+    assert card["indicator"] == "critical"
+    assert card["summary"] == "Recommended: baricitinib 2 mg once daily, not 4 mg"
+    action = card["suggestions"][0]["actions"][0]
+    assert action["type"] == "update"
+    updated = action["resource"]
+    assert updated["id"] == draft["id"]
+    assert updated["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"] == {
+        "value": 2,
+        "unit": "mg",
+        "system": "http://unitsofmeasure.org",
+        "code": "mg",
+    }
+    assert updated["dosageInstruction"][0]["timing"]["repeat"] == {
+        "frequency": 1,
+        "period": 1,
+        "periodUnit": "d",
+    }
+
+
+def test_a_lower_dose_or_none_is_a_warning_with_a_suggestion(open_service: str) -> None:
+    for dose in (1, None):
+        card = card_of(post(open_service, SELECT, request(order(dose))))
+        assert card["indicator"] == "warning"
+        assert card["suggestions"][0]["label"] == "Change to baricitinib 2 mg once daily"
+
+
+def test_a_contraindication_is_critical_and_names_the_stopping_statement(
+    open_service: str,
+) -> None:
+    pregnancy = {
+        "resourceType": "Observation",
+        "id": "g1",
+        "status": "final",
+        "code": {"coding": [{"system": "http://loinc.org", "code": "82810-3"}]},
+        "subject": {"reference": "Patient/p1"},
+        "effectiveDateTime": "2026-10-30",
+        "valueCodeableConcept": {
+            "coding": [{"system": "http://snomed.info/sct", "code": "77386006"}]
+        },
+    }
+    body = request(order(4), birth="1990-01-01", kg=70)
+    body["prefetch"]["pregnancy"] = searchset(pregnancy)
+    card = card_of(post(open_service, SIGN, {**body, "hook": "order-sign"}))
+    assert card["indicator"] == "critical"
+    assert card["summary"].startswith("Baricitinib contraindicated: Pregnancy")
+    assert card["source"]["topic"]["code"] == "smpc.contraindications"
+    assert "SmPC 4.3" in card["source"]["label"]
+    assert "suggestions" not in card
+
+
+def test_missing_weight_is_a_warning_naming_it_and_no_dose(open_service: str) -> None:
+    card = card_of(post(open_service, SELECT, request(order(2), kg=None)))
+    assert card["indicator"] == "warning"
+    assert card["summary"] == "Cannot check baricitinib: weight not given"
+    assert "suggestions" not in card
+
+
+def test_no_patient_prefetch_and_no_fhir_server_is_a_warning(open_service: str) -> None:
+    card = card_of(post(open_service, SELECT, request(order(2), prefetch={})))
+    assert card["indicator"] == "warning"
+    assert "patient data not provided" in card["summary"]
+    assert "prefetch.patient" in card["detail"]
+    assert "mg" not in card["summary"]
+
+
+def test_no_card_for_other_drugs(open_service: str) -> None:
+    other = order(500, atc="M01AE01", text="ibuprofen")
+    response = post(open_service, SELECT, request(other))
+    assert response.json() == {"cards": []}
+
+
+def test_an_order_named_only_by_text_and_the_old_atc_code(open_service: str) -> None:
+    by_text = order(2, atc="X", text="Olumiant (Baricitinib) 2 mg")
+    by_old = order(2, atc="L04AA37", text="")
+    assert card_of(post(open_service, SELECT, request(by_text)))["indicator"] == "info"
+    assert card_of(post(open_service, SELECT, request(by_old)))["indicator"] == "info"
+
+
+def test_selections_limit_the_cards_to_the_selected_orders(open_service: str) -> None:
+    body = request(order(2, ident="a"), order(4, ident="b"))
+    body["context"]["selections"] = ["MedicationRequest/b"]
+    card = card_of(post(open_service, SELECT, body))
+    assert card["indicator"] == "critical"
+
+
+def test_the_card_uuid_is_stable(open_service: str) -> None:
+    first = card_of(post(open_service, SELECT, request(order(4))))
+    again = card_of(post(open_service, SELECT, request(order(4))))
+    assert first["uuid"] == again["uuid"]
+    assert first["suggestions"][0]["uuid"] == again["suggestions"][0]["uuid"]
+
+
+def test_missing_prefetch_is_fetched_from_the_fhir_server(open_service: str) -> None:
+    answers = {
+        "/fhir/Patient/p1": {"resourceType": "Patient", "id": "p1", "birthDate": "2018-05-20"},
+        "/fhir/Observation": searchset(weight(35)),
+        "/fhir/Condition": searchset(),
+        "/fhir/MedicationRequest": searchset(),
+    }
+    with stub_fhir(answers) as fhir_server:
+        server = f"http://127.0.0.1:{fhir_server.server_address[1]}/fhir"
+        body = request(
+            order(4),
+            prefetch={},
+            fhirServer=server,
+            fhirAuthorization={
+                "access_token": "t0k",
+                "token_type": "Bearer",
+                "expires_in": 300,
+                "scope": "patient/*.read",
+                "subject": "cds",
+            },
+        )
+        card = card_of(post(open_service, SELECT, body))
+    assert card["indicator"] == "info"  # 35 kg: 4 mg
+    assert ("/fhir/Patient/p1", "Bearer t0k") in fhir_server.seen
+    assert any(path.startswith("/fhir/Observation?patient=p1") for path, _ in fhir_server.seen)
+    assert "Left out" not in card["detail"]  # one observation from several searches counts once
+
+
+def test_a_search_the_fhir_server_fails_gives_a_warning_not_a_dose(open_service: str) -> None:
+    answers = {
+        "/fhir/Patient/p1": {"resourceType": "Patient", "id": "p1", "birthDate": "2018-05-20"}
+    }
+    with stub_fhir(answers) as fhir_server:
+        server = f"http://127.0.0.1:{fhir_server.server_address[1]}/fhir"
+        card = card_of(
+            post(open_service, SELECT, request(order(2), prefetch={}, fhirServer=server))
+        )
+    assert card["indicator"] == "warning"
+    assert "could not be fetched" in card["summary"]
+    assert "suggestions" not in card
+
+
+# Errors: OperationOutcome, no stack trace.
+@pytest.mark.parametrize(
+    ("path", "body", "status"),
+    [
+        (SELECT, "{not json", 400),
+        (SELECT, [], 400),
+        (SELECT, {"hook": "order-select"}, 400),
+        (SELECT, {**request(order(2)), "hook": "order-sign"}, 400),
+        (SIGN, request(order(2)), 400),
+        ("/cds-services/unknown", request(order(2)), 404),
+        ("/cds-services/unknown/feedback", {"feedback": []}, 404),
+        (
+            SELECT + "/feedback",
+            {
+                "feedback": [
+                    {"card": "x", "outcome": "ignored", "outcomeTimestamp": "2026-11-01T10:00:00Z"}
+                ]
+            },
+            400,
+        ),
+        (SELECT + "/feedback", {"feedback": "x"}, 400),
+    ],
+    ids=[
+        "not-json",
+        "not-an-object",
+        "no-context",
+        "wrong-hook",
+        "select-body-to-sign",
+        "unknown-service",
+        "unknown-feedback",
+        "bad-outcome",
+        "feedback-not-a-list",
+    ],
+)
+def test_errors_are_operation_outcomes(
+    open_service: str, path: str, body: Any, status: int
+) -> None:
+    content = body if isinstance(body, str) else json.dumps(body)
+    response = httpx.post(
+        open_service + path,
+        content=content,
+        headers={"Content-Type": "application/json"},
+        timeout=30,
+    )
+    assert response.status_code == status
+    outcome = response.json()
+    assert outcome["resourceType"] == "OperationOutcome"
+    assert "Traceback" not in response.text
+
+
+def test_a_body_over_one_mebibyte_is_refused_before_it_is_read(open_service: str) -> None:
+    big = b'{"hook": "' + b"x" * (MAX_BODY_BYTES + 10) + b'"}'
+    response = httpx.post(open_service + SELECT, content=big, timeout=30)
+    assert response.status_code == 413
+
+    def chunks() -> Iterator[bytes]:  # no Content-Length: the stream is cut at the limit
+        for _ in range(20):
+            yield b" " * (128 * 1024)
+
+    streamed = httpx.post(open_service + SELECT, content=chunks(), timeout=30)
+    assert streamed.status_code == 413
+    assert streamed.json()["resourceType"] == "OperationOutcome"
+
+
+def test_unknown_path_and_method_are_operation_outcomes(open_service: str) -> None:
+    assert (
+        httpx.get(open_service + "/nowhere", timeout=30).json()["resourceType"]
+        == "OperationOutcome"
+    )
+    response = httpx.get(open_service + SELECT, timeout=30)
+    assert response.status_code == 405
+    assert response.json()["resourceType"] == "OperationOutcome"
+
+
+def test_cors_for_a_configured_browser_origin(open_service: str) -> None:
+    preflight = httpx.options(
+        open_service + SELECT,
+        headers={
+            "Origin": "https://sandbox.test",
+            "Access-Control-Request-Method": "POST",
+            "Access-Control-Request-Headers": "authorization,content-type",
+        },
+        timeout=30,
+    )
+    assert preflight.headers["access-control-allow-origin"] == "https://sandbox.test"
+    other = httpx.options(
+        open_service + SELECT,
+        headers={"Origin": "https://other.test", "Access-Control-Request-Method": "POST"},
+        timeout=30,
+    )
+    assert "access-control-allow-origin" not in other.headers
+
+
+# Feedback.
+def test_feedback_is_accepted_and_logged_without_patient_data(
+    open_service: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.INFO, logger="baricitinib_guideline.service")
+    body = {
+        "feedback": [
+            {
+                "card": "2b1a6c1e-2f2c-4e4a-9b9a-5b5f1c1d1e1f",
+                "outcome": "overridden",
+                "overrideReason": {
+                    "reason": {
+                        "code": "patient-preference",
+                        "system": "http://example.org/reasons",
+                    },
+                    "userComment": "Jane Doe, born 2018-05-20, prefers it",
+                },
+                "outcomeTimestamp": "2026-11-01T10:00:00Z",
+            }
+        ]
+    }
+    response = httpx.post(open_service + SELECT + "/feedback", json=body, timeout=30)
+    assert response.status_code == 200
+    lines = [r.getMessage() for r in caplog.records if "cds-feedback" in r.getMessage()]
+    assert len(lines) == 1
+    logged = json.loads(lines[0])
+    assert logged["feedback"] == [
+        {
+            "card": body["feedback"][0]["card"],
+            "outcome": "overridden",
+            "overrideReason": "patient-preference",
+        }
+    ]
+    assert "Jane" not in lines[0]
+    assert "2018" not in lines[0]
+
+
+def test_no_patient_data_in_any_log_line(
+    open_service: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    post(open_service, SELECT, request(order(4), birth="2017-03-13", kg=27.25))
+    text = "\n".join(r.getMessage() for r in caplog.records)
+    assert "cds-request" in text
+    for secret in ("2017-03-13", "27.25", "p1", "Practitioner/u1"):
+        assert secret not in text
+
+
+# Trust.
+@pytest.mark.parametrize("algorithm", ["ES384", "RS384"])
+def test_a_token_from_a_trusted_issuer_is_accepted(
+    trusted: str, keys: Keys, algorithm: str
+) -> None:
+    response = post(trusted, SELECT, request(order(2)), keys, algorithm=algorithm)
+    assert card_of(response)["indicator"] == "info"
+
+
+REFUSED = [
+    ("no-token", {"no_token": True}),
+    ("expired", {"exp": int(time.time()) - 120}),
+    ("expired-within-skew-is-fine", {"exp": int(time.time()) - 30, "accepted": True}),
+    ("issued-in-the-future", {"iat": int(time.time()) + 600}),
+    ("no-iat", {"iat": None}),
+    ("no-jti", {"jti": None}),
+    ("no-exp", {"exp": None}),
+    ("wrong-audience", {"aud": "https://elsewhere.test/cds-services/baricitinib-order-select"}),
+    ("discovery-audience", {"aud_path": "/cds-services"}),
+    ("unknown-issuer", {"iss": "https://stranger.test"}),
+    ("unknown-kid", {"header": {"kid": "nope"}}),
+    ("signed-by-another-key", {"key": "other"}),
+    ("es384-kid-with-rs384", {"algorithm": "RS384", "header": {"kid": "ec-1"}}),
+]
+
+
+@pytest.mark.parametrize("case", [row[1] for row in REFUSED], ids=[row[0] for row in REFUSED])
+def test_tokens_that_fail_a_check_get_401_that_does_not_say_which(
+    trusted: str, keys: Keys, case: dict[str, Any]
+) -> None:
+    case = dict(case)
+    accepted = case.pop("accepted", False)
+    url = trusted + SELECT
+    if case.pop("no_token", False):
+        headers = {}
+    else:
+        if "aud_path" in case:
+            case["aud"] = trusted + case.pop("aud_path")
+        if case.get("key") == "other":
+            case["key"] = keys.other_ec
+        headers = {"Authorization": f"Bearer {keys.token(url, **case)}"}
+    response = httpx.post(url, json=request(order(2)), headers=headers, timeout=30)
+    if accepted:
+        assert response.status_code == 200
+        return
+    assert response.status_code == 401
+    assert response.json() == {
+        "resourceType": "OperationOutcome",
+        "issue": [
+            {
+                "severity": "error",
+                "code": "security",
+                "diagnostics": "the request is not authorised",
+            }
+        ],
+    }
+
+
+def _unsigned(claims: dict[str, Any], header: dict[str, Any]) -> str:
+    import base64
+
+    def part(data: dict[str, Any]) -> str:
+        return base64.urlsafe_b64encode(json.dumps(data).encode()).rstrip(b"=").decode()
+
+    return f"{part(header)}.{part(claims)}."
+
+
+def test_alg_none_and_hmac_are_refused(trusted: str, keys: Keys) -> None:
+    import jwt
+
+    url = trusted + SELECT
+    now = int(time.time())
+    claims = {
+        "iss": "https://ehr.test/issuer",
+        "aud": url,
+        "exp": now + 300,
+        "iat": now,
+        "jti": "n1",
+    }
+    none = _unsigned(claims, {"alg": "none", "kid": "ec-1"})
+    hmac = jwt.encode(
+        {**claims, "jti": "h1"},
+        "s" * 64,
+        algorithm="HS384",
+        headers={"kid": "ec-1"},
+    )
+    for token in (none, hmac):
+        response = httpx.post(
+            url, json=request(order(2)), headers={"Authorization": f"Bearer {token}"}, timeout=30
+        )
+        assert response.status_code == 401
+
+
+def test_a_replayed_token_is_refused(trusted: str, keys: Keys) -> None:
+    url = trusted + SELECT
+    token = keys.token(url)
+    first = httpx.post(
+        url, json=request(order(2)), headers={"Authorization": f"Bearer {token}"}, timeout=30
+    )
+    again = httpx.post(
+        url, json=request(order(2)), headers={"Authorization": f"Bearer {token}"}, timeout=30
+    )
+    assert (first.status_code, again.status_code) == (200, 401)
+
+
+def test_discovery_and_feedback_need_a_token_too(trusted: str) -> None:
+    assert httpx.get(trusted + "/cds-services", timeout=30).status_code == 401
+    assert (
+        httpx.post(trusted + SELECT + "/feedback", json={"feedback": []}, timeout=30).status_code
+        == 401
+    )
+
+
+def test_untrusted_requests_do_not_reveal_the_unknown_service_first(trusted: str) -> None:
+    assert httpx.post(trusted + "/cds-services/unknown", json={}, timeout=30).status_code == 404
+
+
+# Starting the server: fail closed.
+def _serve(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "baricitinib_guideline", "serve", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+
+
+def test_serve_refuses_to_start_without_trust() -> None:
+    done = _serve("--port", "0")
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1
+    assert "--trusted-issuers" in done.stderr
+
+
+def test_serve_refuses_a_broken_trusted_issuers_file(tmp_path: Any) -> None:
+    path = tmp_path / "issuers.json"
+    path.write_text(
+        '{"issuers": {"x": {"keys": [{"kty": "oct", "k": "c2VjcmV0", "kid": "s"}]}}}',
+        encoding="utf-8",
+    )
+    done = _serve("--trusted-issuers", str(path))
+    assert done.returncode == 2
+    assert "not for ES384 or RS384" in done.stderr
+
+
+def test_create_app_fails_closed() -> None:
+    with pytest.raises(ValueError, match="trusted_issuers"):
+        create_app()
+
+
+# A bounded load on loopback.
+def test_two_thousand_requests_sixteen_at_a_time_without_a_server_error(open_service: str) -> None:
+    bodies = [request(order(dose)) for dose in (1, 2, 4)]
+
+    async def load() -> list[int]:
+        limit = asyncio.Semaphore(16)
+        async with httpx.AsyncClient(base_url=open_service, timeout=30) as client:
+
+            async def one(index: int) -> int:
+                async with limit:
+                    response = await client.post(SELECT, json=bodies[index % 3])
+                    return response.status_code
+
+            return await asyncio.wait_for(
+                asyncio.gather(*(one(i) for i in range(2000))), timeout=300
+            )
+
+    statuses = asyncio.run(load())
+    assert statuses.count(200) == 2000
+
+
+def test_the_environment_factory_fails_closed_and_reads_its_settings(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Any, keys: Keys
+) -> None:
+    from baricitinib_guideline.service import app_from_environment
+
+    for name in ("TRUSTED_ISSUERS", "ALLOW_UNAUTHENTICATED", "CORS_ORIGINS", "PUBLIC_BASE_URL"):
+        monkeypatch.delenv(f"BARICITINIB_GUIDELINE_{name}", raising=False)
+    with pytest.raises(ValueError, match="trusted_issuers"):
+        app_from_environment()
+    path = tmp_path / "issuers.json"
+    path.write_text(json.dumps(keys.issuers()), encoding="utf-8")
+    monkeypatch.setenv("BARICITINIB_GUIDELINE_TRUSTED_ISSUERS", str(path))
+    monkeypatch.setenv("BARICITINIB_GUIDELINE_PUBLIC_BASE_URL", "https://cds.example.org/")
+    with running(app_from_environment()) as base:
+        audience = "https://cds.example.org/cds-services"
+        ok = httpx.get(
+            base + "/cds-services",
+            headers={"Authorization": f"Bearer {keys.token(audience)}"},
+            timeout=30,
+        )
+        local = httpx.get(
+            base + "/cds-services",
+            headers={"Authorization": f"Bearer {keys.token(base + '/cds-services')}"},
+            timeout=30,
+        )
+    assert (ok.status_code, local.status_code) == (200, 401)
