@@ -410,3 +410,67 @@ def test_no_answer_gives_a_dose_above_the_chapters_for_the_patient(
     highest = 2.0 if fields is CHILD_20KG else 4.0
     assert all(mg_of(o) <= highest for o in result.alternatives)
     assert mg(result) is None or mg(result) <= highest  # type: ignore[operator]
+
+
+# Wording that names exactly what applies (found by mutation testing).
+@pytest.mark.parametrize(
+    ("risks", "lower", "alternative"),
+    [
+        ({bg.RiskFactor.VTE}, "Increased risk of venous thromboembolism", None),
+        (
+            {bg.RiskFactor.MACE},
+            "Increased risk of major cardiovascular problems",
+            "Increased risk of major cardiovascular problems",
+        ),
+        ({bg.RiskFactor.SMOKING}, None, "Current or long-time past smoker"),
+        (
+            {bg.RiskFactor.MALIGNANCY, bg.RiskFactor.VTE},
+            "Increased risk of venous thromboembolism; increased risk of cancer",
+            "Increased risk of cancer",
+        ),
+    ],
+    ids=["vte", "mace", "smoker", "malignancy-and-vte"],
+)
+def test_ema_measures_name_exactly_the_groups_present(
+    risks: set[bg.RiskFactor], lower: str | None, alternative: str | None
+) -> None:
+    texts = {r.code: r.text for r in answer(**ADULT, risk_factors=risks).reasons}
+    assert texts.get("ema-lower-dose") == (
+        None if lower is None else f"{lower}: use lower doses where possible."
+    )
+    assert texts.get("ema-no-suitable-alternative") == (
+        None
+        if alternative is None
+        else f"{alternative}: use only if no suitable alternative exists."
+    )
+
+
+def test_a_child_who_smokes_gets_no_licence_check_for_the_adult_risk_dose() -> None:
+    """Smoking is not among the chapter's 2 mg group, so the children's note does not apply."""
+    assert "child-risk-factor-check-licence" not in codes(
+        answer(**CHILD_40KG, risk_factors={"SMOKING"})
+    )
+    found = codes(answer(**CHILD_40KG, risk_factors={"VTE"}))
+    assert found.index("child-risk-factor-check-licence") < found.index("tablets-dispersible")
+
+
+@pytest.mark.parametrize(
+    ("fields", "current", "code"),
+    [
+        (ADULT, 3, "current-dose-not-in-chapter-adult"),
+        (CHILD_20KG, 1.5, "current-dose-not-in-chapter-child"),
+    ],
+    ids=["adult", "child"],
+)
+def test_an_unnamed_dose_is_explained_for_adults_and_children_in_their_words(
+    fields: dict[str, Any], current: float, code: str
+) -> None:
+    assert codes(answer(current, SC, **fields))[0] == code
+
+
+def test_the_blood_counts_not_given_are_listed_by_name() -> None:
+    labs = bg.Labs(neutrophils=Q_(2e9, "1/L"))
+    texts = {r.code: r.text for r in answer(**ADULT, labs=labs).reasons}
+    assert texts["check-blood-counts"].startswith(
+        "Not given: lymphocytes, haemoglobin. Check them"
+    )
