@@ -395,9 +395,10 @@ def test_a_token_from_a_trusted_issuer_is_accepted(
 
 REFUSED = [
     ("no-token", {"no_token": True}),
-    ("expired", {"exp": int(time.time()) - 120}),
-    ("expired-within-skew-is-fine", {"exp": int(time.time()) - 30, "accepted": True}),
-    ("issued-in-the-future", {"iat": int(time.time()) + 600}),
+    # Times are offsets from the moment the token is signed, in seconds.
+    ("expired", {"exp_in": -120}),
+    ("expired-within-skew-is-fine", {"exp_in": -30, "accepted": True}),
+    ("issued-in-the-future", {"iat_in": 600}),
     ("no-iat", {"iat": None}),
     ("no-jti", {"jti": None}),
     ("no-exp", {"exp": None}),
@@ -422,6 +423,9 @@ def test_tokens_that_fail_a_check_get_401_that_does_not_say_which(
     else:
         if "aud_path" in case:
             case["aud"] = trusted + case.pop("aud_path")
+        for claim in ("exp", "iat"):
+            if f"{claim}_in" in case:
+                case[claim] = int(time.time()) + case.pop(f"{claim}_in")
         if case.get("key") == "other":
             case["key"] = keys.other_ec
         headers = {"Authorization": f"Bearer {keys.token(url, **case)}"}
