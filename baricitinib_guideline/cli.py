@@ -200,6 +200,17 @@ def _from_fhir(args: argparse.Namespace) -> tuple[Patient, str, list[str]]:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     raw = list(sys.argv[1:] if argv is None else argv)
+    if raw[:1] == ["audit"]:
+        try:
+            from .cohort import run_audit
+        except ImportError as missing:
+            print(
+                f"{parser.prog}: error: audit needs the cohort extra "
+                f"(pip install 'baricitinib-guideline[cohort]'; {missing.name} is missing)",
+                file=sys.stderr,
+            )
+            return 2
+        return run_audit(raw[1:])
     if raw[:1] == ["serve"]:
         try:
             from .service import serve

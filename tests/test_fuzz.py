@@ -247,7 +247,7 @@ def _build(field: str, quantity: Any) -> object:
     st.sampled_from([None, *HOSTS]),
 )
 def test_odd_numbers_from_any_registry_fail_closed(
-    field_unit: tuple[str, str], number: object, host: Any
+    field_unit: tuple[str, str], number: Any, host: Any
 ) -> None:
     field, unit = field_unit
     registry = bg.ureg if host is None else host

@@ -1,0 +1,200 @@
+"""The cohort audit against its alternatives, measured side by side in one run.
+
+Prints, from one run on one machine (nothing is asserted):
+
+- ``cohort.audit`` against looping ``Patient()`` + ``recommend()`` over the rows,
+  at 10^4, 10^5 and 10^6 rows -- target at least 100x at 10^6. The loop is
+  timed on 10^4 rows, in the two ways a user writes it (unit strings, or
+  units parsed once), and scaled linearly: looping 10^6 rows takes minutes;
+- the audit's cost per row at each size (linear when it stays flat) and its
+  peak memory against the input frame's -- target at most 3x;
+- the audit on a 2-worker Dask LocalCluster (loopback) against one process,
+  reading the same partitioned Parquet, at 10^7 rows;
+- ``to_json``/``from_json`` of a patient against pydantic v2 on the same JSON
+  shape -- target at most 1.5x.
+
+Run: python benchmarks/bench_cohort.py [--quick]  (quick: small sizes, no Dask)
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+import tempfile
+import time
+import timeit
+import tracemalloc
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+import baricitinib_guideline as bg
+from baricitinib_guideline import cohort
+
+
+def synthetic(n: int, seed: int = 1) -> pd.DataFrame:
+    rng = np.random.default_rng(seed)
+    return pd.DataFrame(
+        {
+            "age_years": rng.uniform(0, 100, n),
+            "weight_kg": rng.uniform(5, 120, n),
+            "risk_vte": rng.random(n) < 0.1,
+            "risk_smoking": rng.random(n) < 0.2,
+            "pregnant": rng.random(n) < 0.02,
+            "creatinine_clearance_ml_min": np.where(
+                rng.random(n) < 0.5, rng.uniform(10, 120, n), np.nan
+            ),
+            "current_dose_mg": rng.choice(np.array([2.0, 4.0, np.nan]), n),
+            "response": pd.Series(
+                rng.choice(
+                    np.array(["SUSTAINED_CONTROL", "INADEQUATE_CONTROL", None], dtype=object), n
+                )
+            ),
+        }
+    )
+
+
+def loop(df: pd.DataFrame, prebuilt: bool) -> None:
+    year, kg, ml_min, mg = (
+        (bg.ureg.Unit(u) for u in ("year", "kilogram", "mL/min", "mg"))
+        if prebuilt
+        else ("year", "kg", "mL/min", "mg")
+    )
+    row: Any
+    for row in df.itertuples():
+        clearance = float(row.creatinine_clearance_ml_min)
+        patient = bg.Patient(
+            age=bg.Q_(row.age_years, year),
+            weight=bg.Q_(row.weight_kg, kg),
+            risk_factors={"VTE"} if row.risk_vte else (),
+            pregnant=bool(row.pregnant),
+            creatinine_clearance=None if math.isnan(clearance) else bg.Q_(clearance, ml_min),
+        )
+        dose = float(row.current_dose_mg)
+        response = row.response
+        bg.recommend(
+            patient,
+            current_dose=None if math.isnan(dose) else bg.Q_(dose, mg),
+            response=bg.Response[response] if isinstance(response, str) else None,
+        )
+
+
+def best(func: Any, repeat: int = 3) -> float:
+    return min(timeit.repeat(func, number=1, repeat=repeat))
+
+
+def audit_vs_loop(sizes: list[int]) -> None:
+    sample = synthetic(10_000, 99)
+    bg.api._ANSWERS.clear()
+    per_row = {p: best(lambda p=p: loop(sample, p), 1) / len(sample) for p in (False, True)}
+    print(
+        f"loop over rows, timed on 10^4 rows: {per_row[False] * 1e6:.0f} us/row with unit strings, "
+        f"{per_row[True] * 1e6:.0f} us/row with units parsed once"
+    )
+    for n in sizes:
+        df = synthetic(n)
+        cohort.audit(df.iloc[:1000])
+        seconds = best(lambda df=df: cohort.audit(df))
+        tracemalloc.start()
+        cohort.audit(df)
+        peak = tracemalloc.get_traced_memory()[1]
+        tracemalloc.stop()
+        size = df.memory_usage(deep=True).sum()
+        print(
+            f"  {n:>9,} rows: audit {seconds:7.3f} s ({seconds / n * 1e6:.2f} us/row); "
+            f"loop (scaled) / audit = {per_row[False] * n / seconds:6.0f}x with unit strings, "
+            f"{per_row[True] * n / seconds:5.0f}x with parsed units (target >= 100x at 10^6); "
+            f"peak memory {peak / size:.1f}x the input (target <= 3x)"
+        )
+
+
+def dask_vs_single(n: int) -> None:
+    import dask.dataframe as dd
+    from distributed import Client, LocalCluster
+
+    with tempfile.TemporaryDirectory() as folder:
+        source = f"{folder}/cohort"
+        dd.from_pandas(synthetic(n), npartitions=max(2, n // 500_000)).to_parquet(source)
+        single = best(lambda: cohort.audit(pd.read_parquet(source)), 1)
+        with (
+            LocalCluster(
+                n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
+            ) as cluster,
+            Client(cluster) as client,
+        ):
+            started = time.perf_counter()
+            client.compute(cohort.audit_dask(dd.read_parquet(source)).shape[0]).result()
+            distributed_seconds = time.perf_counter() - started
+    print(
+        f"  {n:,} rows from Parquet: one process {single:.1f} s, Dask 2 workers {distributed_seconds:.1f} s "
+        f"(single / Dask = {single / distributed_seconds:.2f}x)"
+    )
+
+
+def json_vs_pydantic(number: int) -> None:
+    from pydantic import BaseModel, ConfigDict
+
+    class Quantity(BaseModel):
+        model_config = ConfigDict(extra="forbid", frozen=True)
+        value: float
+        unit: str
+
+    class PatientModel(BaseModel):
+        model_config = ConfigDict(extra="forbid", frozen=True)
+        schema_version: int
+        age: Quantity
+        weight: Quantity | None
+        risk_factors: list[str]
+        comorbidities: list[str]
+        systemic_candidate: bool
+        suspected_hepatitis_b: bool
+        creatinine_clearance: Quantity | None
+        severe_hepatic_impairment: bool
+        pregnant: bool
+        breastfeeding: bool
+        strong_oat3_inhibitor: bool
+        labs: None
+        egfr: Quantity | None
+        can_become_pregnant: bool | None
+        hypersensitivity: bool
+        suspected_drug_induced_liver_injury: bool
+
+    patient = bg.Patient(
+        age=bg.Q_(8, "year"),
+        weight=bg.Q_(25, "kg"),
+        risk_factors={"VTE"},
+        creatinine_clearance=bg.Q_(80, "mL/min"),
+    )
+    text = bg.to_json(patient)
+    assert PatientModel.model_validate_json(text).model_dump_json()
+    ours = (
+        best(lambda: [bg.to_json(bg.from_json(text, bg.Patient)) for _ in range(number)], 5)
+        / number
+    )
+    theirs = (
+        best(
+            lambda: [
+                PatientModel.model_validate_json(text).model_dump_json() for _ in range(number)
+            ],
+            5,
+        )
+        / number
+    )
+    print(
+        f"  JSON round trip of a patient: library {ours * 1e6:.1f} us, pydantic v2 {theirs * 1e6:.1f} us "
+        f"(library / pydantic = {ours / theirs:.1f}x; target <= 1.5x)"
+    )
+
+
+def main() -> None:
+    quick = "--quick" in sys.argv
+    print("Cohort audit" + (" (quick)" if quick else "") + ":")
+    audit_vs_loop([1_000, 10_000] if quick else [10_000, 100_000, 1_000_000])
+    if not quick:
+        dask_vs_single(10_000_000)
+    json_vs_pydantic(200 if quick else 2000)
+
+
+if __name__ == "__main__":
+    main()
