@@ -197,31 +197,36 @@ def _from_fhir(args: argparse.Namespace) -> tuple[Patient, str, list[str]]:
     return reading.patient, reading.used[0], lines
 
 
+# Commands that live in an optional extra: command -> (module, function, extra).
+_EXTRA_COMMANDS: dict[str, tuple[str, str, str]] = {
+    "audit": ("baricitinib_guideline.cohort", "run_audit", "cohort"),
+    "serve": ("baricitinib_guideline.service", "serve", "service"),
+}
+
+
+def _extra_command(prog: str, name: str, argv: list[str]) -> int:
+    """Run a command of an optional extra, or say which extra to install."""
+    import importlib
+
+    module, function, extra = _EXTRA_COMMANDS[name]
+    try:
+        command = getattr(importlib.import_module(module), function)
+    except ImportError as missing:
+        print(
+            f"{prog}: error: {name} needs the {extra} extra "
+            f"(pip install 'baricitinib-guideline[{extra}]'; {missing.name} is missing)",
+            file=sys.stderr,
+        )
+        return 2
+    code: int = command(argv)
+    return code
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     raw = list(sys.argv[1:] if argv is None else argv)
-    if raw[:1] == ["audit"]:
-        try:
-            from .cohort import run_audit
-        except ImportError as missing:
-            print(
-                f"{parser.prog}: error: audit needs the cohort extra "
-                f"(pip install 'baricitinib-guideline[cohort]'; {missing.name} is missing)",
-                file=sys.stderr,
-            )
-            return 2
-        return run_audit(raw[1:])
-    if raw[:1] == ["serve"]:
-        try:
-            from .service import serve
-        except ImportError as missing:
-            print(
-                f"{parser.prog}: error: serve needs the service extra "
-                f"(pip install 'baricitinib-guideline[service]'; {missing.name} is missing)",
-                file=sys.stderr,
-            )
-            return 2
-        return serve(raw[1:])
+    if raw[:1] and raw[0] in _EXTRA_COMMANDS:
+        return _extra_command(parser.prog, raw[0], raw[1:])
     args = parser.parse_args(raw)
     patient_options = [
         a for a in raw if a.startswith("--") and _option_name(a) not in _NOT_PATIENT

@@ -19,6 +19,7 @@ import cattrs
 import pint
 from cattrs.preconf.json import make_converter
 
+from ._json import load_text
 from .errors import InvalidInputError
 from .model.core import DoseOption, DoseRecommendation, Reason, Regimen, Source
 from .model.evidence import (
@@ -195,10 +196,6 @@ def _dimension_of(quantity: QuantityT) -> str:
     raise InvalidInputError("obj", "a quantity of this kind is not one the library writes")
 
 
-def _reject_constant(name: str) -> object:
-    raise InvalidInputError("$", f"{name} is not allowed in JSON")
-
-
 def _describe(exc: BaseException, kind: object) -> str:
     if isinstance(exc, InvalidInputError):
         return exc.rule
@@ -250,23 +247,9 @@ def _item_class(cls: object) -> type | None:
 def _parse(text: object) -> object:
     if isinstance(text, Mapping):
         return dict(text)
-    if isinstance(text, bytes | bytearray):
-        try:
-            text = bytes(text).decode("utf-8")
-        except UnicodeDecodeError:
-            raise InvalidInputError("$", "JSON text must be UTF-8") from None
-    if not isinstance(text, str):
+    if not isinstance(text, str | bytes | bytearray):
         raise InvalidInputError("$", f"JSON text must be a string, got {type(text).__name__}")
-    if len(text) > MAX_JSON_CHARS:
-        raise InvalidInputError("$", f"JSON text longer than {MAX_JSON_CHARS} characters")
-    try:
-        return json.loads(
-            text, parse_constant=_reject_constant, object_pairs_hook=_no_duplicate_keys
-        )
-    except InvalidInputError:
-        raise
-    except (ValueError, RecursionError) as exc:
-        raise InvalidInputError("$", f"not valid JSON ({type(exc).__name__})") from None
+    return load_text(text, "$", MAX_JSON_CHARS, _no_duplicate_keys)
 
 
 def _version(data: dict[str, Any]) -> None:

@@ -9,13 +9,13 @@ resource and the element. Nothing is guessed: codes are matched exactly
 from __future__ import annotations
 
 import datetime as dt
-import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any, Final
 
 from attrs import field, frozen
 
+from .._json import load_text
 from ..errors import InvalidInputError
 from ..knowledge import codes as c
 from ..model._checks import as_date, as_tuple, is_text
@@ -113,25 +113,9 @@ def _entries(resources: object) -> list[tuple[str, dict[str, Any]]]:
 
 
 def _parse(resources: object) -> object:
-    if isinstance(resources, bytes | bytearray):
-        try:
-            resources = bytes(resources).decode("utf-8")
-        except UnicodeDecodeError:
-            raise InvalidInputError("resources", "JSON text must be UTF-8") from None
-    if not isinstance(resources, str):
-        return resources
-    if len(resources) > MAX_TEXT:
-        raise InvalidInputError("resources", f"JSON text longer than {MAX_TEXT} characters")
-    try:
-        return json.loads(resources, parse_constant=_no_constant)
-    except InvalidInputError:
-        raise
-    except (ValueError, RecursionError) as exc:
-        raise InvalidInputError("resources", f"not valid JSON ({type(exc).__name__})") from None
-
-
-def _no_constant(name: str) -> object:
-    raise InvalidInputError("resources", f"{name} is not allowed in JSON")
+    if isinstance(resources, str | bytes | bytearray):
+        return load_text(resources, "resources", MAX_TEXT)
+    return resources
 
 
 def _resource(value: object, where: str) -> dict[str, Any]:

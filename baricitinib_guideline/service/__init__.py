@@ -329,41 +329,41 @@ def create_app(
             return refused()
         return JSONResponse({"services": list(SERVICES.values())})
 
-    async def service(request: Request) -> Response:
+    async def guarded(request: Request) -> tuple[str, Any] | Response:
+        """The service's name and the request body, or the error response that stops it."""
         name = request.path_params["service"]
         if name not in SERVICES:
             return outcome(404, "not-found", "no such CDS service")
         if not trusted(request):
             return refused()
         try:
-            cards = await advice.cards(name, await _body(request))
+            return name, await _body(request)
         except BadRequest as error:
             return outcome(400, "invalid", str(error))
-        LOG.info(
-            json.dumps(
-                {
-                    "event": "cds-request",
-                    "service": name,
-                    "cards": [
-                        {
-                            "indicator": card["indicator"],
-                            "topic": card["source"].get("topic", {}).get("code"),
-                        }
-                        for card in cards
-                    ],
-                }
-            )
-        )
+
+    async def service(request: Request) -> Response:
+        checked = await guarded(request)
+        if isinstance(checked, Response):
+            return checked
+        name, body = checked
+        try:
+            cards = await advice.cards(name, body)
+        except BadRequest as error:
+            return outcome(400, "invalid", str(error))
+        summary = [
+            {"indicator": card["indicator"], "topic": card["source"].get("topic", {}).get("code")}
+            for card in cards
+        ]
+        LOG.info(json.dumps({"event": "cds-request", "service": name, "cards": summary}))
         return JSONResponse({"cards": cards})
 
     async def feedback(request: Request) -> Response:
-        name = request.path_params["service"]
-        if name not in SERVICES:
-            return outcome(404, "not-found", "no such CDS service")
-        if not trusted(request):
-            return refused()
+        checked = await guarded(request)
+        if isinstance(checked, Response):
+            return checked
+        name, body = checked
         try:
-            items = _feedback(await _body(request))
+            items = _feedback(body)
         except BadRequest as error:
             return outcome(400, "invalid", str(error))
         LOG.info(json.dumps({"event": "cds-feedback", "service": name, "feedback": items}))
