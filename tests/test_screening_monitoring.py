@@ -221,3 +221,11 @@ def test_schedule_near_the_last_calendar_date_is_not_an_error() -> None:
     assert bg.monitoring_schedule(dt.date(9999, 12, 20), until=dt.date(9999, 12, 31)) == ()
     visits = bg.monitoring_schedule(dt.date(9999, 1, 1), until=dt.date(9999, 12, 31))
     assert [v.date for v in visits][:2] == [dt.date(9999, 1, 29), dt.date(9999, 3, 26)]
+
+
+def test_monitoring_accepts_a_real_pandas_timestamp() -> None:
+    import pandas as pd
+
+    expected = bg.monitoring_schedule(dt.date(2026, 1, 1), until=dt.date(2026, 12, 31))
+    start = pd.Timestamp("2026-01-01 08:30", tz="Europe/Berlin")
+    assert bg.monitoring_schedule(start, until=pd.Timestamp("2026-12-31")) == expected
