@@ -405,5 +405,13 @@ def to_json_unit(unit: Any) -> str:
 
     Read from the units container, so a host's default format cannot change it.
     """
-    name = _unit_text(getattr(unit, "_units", unit))
-    return _PINT_TO_UCUM.get(name, name)
+    units = getattr(unit, "_units", unit)
+    code = _json_unit_cache.get(units)
+    if code is None:
+        name = _unit_text(units)
+        code = _PINT_TO_UCUM.get(name, name)
+        _remember(_json_unit_cache, units, code)
+    return code
+
+
+_json_unit_cache: dict[Any, str] = {}

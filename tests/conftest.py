@@ -31,5 +31,10 @@ def fresh_memo() -> None:
     api._ANSWERS.clear()
     for cached in (_base._reason, _base.option, _base.regimen):
         cached.cache_clear()
-    for table in (units._unit_cache, units._factor_cache, units._dimension_cache):
+    for table in (
+        units._unit_cache,
+        units._factor_cache,
+        units._dimension_cache,
+        units._json_unit_cache,
+    ):
         table.clear()
