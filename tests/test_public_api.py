@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.resources
+import pathlib
 import subprocess
 import sys
 from enum import Enum
@@ -176,3 +177,35 @@ def test_importing_does_not_load_optional_extras() -> None:
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_mypy_rejects_a_patient_built_from_plain_numbers(tmp_path: pathlib.Path) -> None:
+    """The constructors carry real types: ``Patient(age=8)`` does not pass mypy --strict."""
+    code = tmp_path / "caller.py"
+    code.write_text(
+        "import baricitinib_guideline as bg\n"
+        "bg.Patient(age=8)\n"
+        "bg.Patient(age=bg.Q_(8, 'year'), weight=bg.Q_(25, 'kg'), risk_factors={'VTE'})\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "mypy",
+            "--strict",
+            "--no-incremental",
+            "--config-file",
+            "/dev/null",
+            str(code),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    errors = [line for line in done.stdout.splitlines() if ": error:" in line]
+    assert done.returncode == 1, done.stdout
+    assert len(errors) == 1, done.stdout
+    assert (
+        'caller.py:2: error: Argument "age" to "Patient" has incompatible type "int"' in errors[0]
+    )

@@ -312,7 +312,10 @@ def test_from_birth_date_rejects(born: Any, on: Any, field: str, words: str) -> 
             lambda: bg.Patient(age=Q_(float("nan"), "year")),
             "age: magnitude must be finite (not NaN, infinity or too large)",
         ),
-        (lambda: bg.Patient(age=8), "age: must be a pint Quantity with [time] dimension, got int"),
+        (
+            lambda: bg.Patient(age=8),  # type: ignore[arg-type]
+            "age: must be a pint Quantity with [time] dimension, got int",
+        ),
         (
             lambda: bg.Patient(age=Q_(8, "year"), pregnant="no"),  # type: ignore[arg-type]
             "pregnant: must be true or false, got 'no'",
@@ -326,7 +329,7 @@ def test_from_birth_date_rejects(born: Any, on: Any, field: str, words: str) -> 
             "text: must be a string, got int",
         ),
         (
-            lambda: bg.DoseRecommendation(status=bg.Status.NOT_RECOMMENDED, reasons=("x",)),
+            lambda: bg.DoseRecommendation(status=bg.Status.NOT_RECOMMENDED, reasons=("x",)),  # type: ignore[arg-type]
             "reasons: items must be Reason, got 'x'",
         ),
         (
@@ -334,7 +337,7 @@ def test_from_birth_date_rejects(born: Any, on: Any, field: str, words: str) -> 
             "labs: must be a Labs, got 'high'",
         ),
         (
-            lambda: bg.Patient(age=Q_(8, "year"), risk_factors=[5]),
+            lambda: bg.Patient(age=Q_(8, "year"), risk_factors=[5]),  # type: ignore[list-item]
             "risk_factors: 5 is not one of VTE, MACE, MALIGNANCY, CHRONIC_OR_RECURRENT_INFECTION, SMOKING",
         ),
         (

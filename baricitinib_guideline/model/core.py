@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Final
 
 from attrs import field, frozen
@@ -17,7 +18,7 @@ MAX_DOSE_MG: Final = 100.0
 """Implausible above this: no baricitinib tablet or regimen comes near it."""
 
 
-def _references(value: object) -> tuple[int, ...]:
+def _references(value: Iterable[int]) -> tuple[int, ...]:
     if isinstance(value, str | bytes) or not hasattr(value, "__iter__"):
         raise InvalidInputError("references", "must be a sequence of reference numbers")
     numbers = tuple(value)
@@ -27,15 +28,15 @@ def _references(value: object) -> tuple[int, ...]:
     return numbers
 
 
-def _alternatives(value: object) -> tuple[DoseOption, ...]:
+def _alternatives(value: Iterable[DoseOption]) -> tuple[DoseOption, ...]:
     return as_tuple(value, "alternatives", DoseOption)
 
 
-def _reasons(value: object) -> tuple[Reason, ...]:
+def _reasons(value: Iterable[Reason]) -> tuple[Reason, ...]:
     return as_tuple(value, "reasons", Reason)
 
 
-def _missing(value: object) -> tuple[str, ...]:
+def _missing(value: Iterable[str]) -> tuple[str, ...]:
     return as_tuple(value, "missing", str)
 
 
@@ -76,7 +77,7 @@ class Reason:
     source: Source = field(validator=instance_of("source", Source))
 
 
-def _dose(value: object) -> QuantityT:
+def _dose(value: QuantityT) -> QuantityT:
     return quantity_from(value, "dose", "[mass]")
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from typing import Any, Final, NamedTuple
 
 import attrs
@@ -76,7 +77,7 @@ def _bounded(value: QuantityT, name: str, limit: _Limit) -> float:
     return number
 
 
-def _age(value: object) -> QuantityT:
+def _age(value: QuantityT) -> QuantityT:
     return quantity_from(value, "age", "[time]")
 
 
@@ -84,7 +85,7 @@ def _optional(value: object, name: str, dimension: str) -> QuantityT | None:
     return None if value is None else quantity_from(value, name, dimension)
 
 
-def _haemoglobin(value: object) -> QuantityT | None:
+def _haemoglobin(value: QuantityT | None) -> QuantityT | None:
     if value is None:
         return None
     if isinstance(value, pint.Quantity) and "[substance]" in value.dimensionality:
@@ -96,31 +97,31 @@ def _haemoglobin(value: object) -> QuantityT | None:
     return quantity_from(value, "haemoglobin", "[mass] / [volume]")
 
 
-def _risk_factors(value: object) -> frozenset[RiskFactor]:
+def _risk_factors(value: Iterable[RiskFactor | str]) -> frozenset[RiskFactor]:
     return as_enum_set(value, "risk_factors", RiskFactor)
 
 
-def _comorbidities(value: object) -> frozenset[Comorbidity]:
+def _comorbidities(value: Iterable[Comorbidity | str]) -> frozenset[Comorbidity]:
     return as_enum_set(value, "comorbidities", Comorbidity)
 
 
-def _lymphocytes(value: object) -> QuantityT | None:
+def _lymphocytes(value: QuantityT | None) -> QuantityT | None:
     return _optional(value, "lymphocytes", "1 / [volume]")
 
 
-def _neutrophils(value: object) -> QuantityT | None:
+def _neutrophils(value: QuantityT | None) -> QuantityT | None:
     return _optional(value, "neutrophils", "1 / [volume]")
 
 
-def _weight(value: object) -> QuantityT | None:
+def _weight(value: QuantityT | None) -> QuantityT | None:
     return _optional(value, "weight", "[mass]")
 
 
-def _creatinine_clearance(value: object) -> QuantityT | None:
+def _creatinine_clearance(value: QuantityT | None) -> QuantityT | None:
     return _optional(value, "creatinine_clearance", "[volume] / [time]")
 
 
-def _egfr(value: object) -> QuantityT | None:
+def _egfr(value: QuantityT | None) -> QuantityT | None:
     return _optional(value, "egfr", "[volume] / [time]")
 
 

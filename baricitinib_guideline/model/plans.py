@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from enum import Enum
 
 from attrs import field, frozen
@@ -28,31 +29,31 @@ class LabTest(Enum):
     CREATINE_PHOSPHOKINASE = "CREATINE_PHOSPHOKINASE"
 
 
-def _sources(value: object) -> tuple[Source, ...]:
+def _sources(value: Iterable[Source]) -> tuple[Source, ...]:
     return as_tuple(value, "sources", Source)
 
 
-def _baseline(value: object) -> frozenset[LabTest]:
+def _baseline(value: Iterable[LabTest | str]) -> frozenset[LabTest]:
     return as_enum_set(value, "baseline", LabTest)
 
 
-def _items(value: object) -> tuple[ScreeningItem, ...]:
+def _items(value: Iterable[ScreeningItem]) -> tuple[ScreeningItem, ...]:
     return as_tuple(value, "items", ScreeningItem)
 
 
-def _referrals(value: object) -> tuple[Referral, ...]:
+def _referrals(value: Iterable[Referral]) -> tuple[Referral, ...]:
     return as_tuple(value, "referrals", Referral)
 
 
-def _notes(value: object) -> tuple[Reason, ...]:
+def _notes(value: Iterable[Reason]) -> tuple[Reason, ...]:
     return as_tuple(value, "notes", Reason)
 
 
-def _alerts(value: object) -> tuple[Reason, ...]:
+def _alerts(value: Iterable[Reason]) -> tuple[Reason, ...]:
     return as_tuple(value, "alerts", Reason)
 
 
-def _tests(value: object) -> frozenset[LabTest]:
+def _tests(value: Iterable[LabTest | str]) -> frozenset[LabTest]:
     return as_enum_set(value, "tests", LabTest)
 
 
