@@ -53,7 +53,7 @@ from .model.patient import Labs, Patient
 from .model.plans import LabTest, Referral, ScreeningItem, ScreeningPlan, Visit
 from .rules.monitoring import monitoring_schedule
 from .serialization import converter, from_json, to_json
-from .units import QuantityT
+from .units import QuantityT, quantity
 
 __version__ = "0.1.0"
 
@@ -123,6 +123,7 @@ __all__ = [
     "monitoring_schedule",
     "nma_result",
     "nma_results",
+    "quantity",
     "recommend",
     "safety_figure",
     "safety_figures",

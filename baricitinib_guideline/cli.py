@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import sys
 from collections.abc import Sequence
@@ -41,51 +42,134 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {one_line(message)}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = _Parser(
-        prog="baricitinib-guideline",
-        description="Baricitinib dose for one patient per the EuroGuiDerm atopic eczema "
-        "guideline and the EU licence, with reasons and sources. Without patient options a "
-        "sample patient (8 years, 25 kg) is used.",
-    )
-    add = parser.add_argument
+EXAMPLES = """examples:
+  baricitinib-guideline                                   the sample patient (8 years, 25 kg)
+  baricitinib-guideline --age 70y --risk vte              dose (the default subcommand)
+  baricitinib-guideline dose --age 12y --weight 40kg --current-dose 4mg --response sustained-control
+  baricitinib-guideline screening --age 30y --suspected-hepatitis-b
+  baricitinib-guideline monitoring --start 2026-01-31 --until 2026-12-31
+  baricitinib-guideline evidence --json
+  baricitinib-guideline explain --age 8y --weight 25kg
+  baricitinib-guideline statements
+  baricitinib-guideline dose --fhir bundle.json --on 2026-11-01 --fhir-out
+  baricitinib-guideline serve --trusted-issuers issuers.json    (extra: service)
+  baricitinib-guideline audit cohort.parquet audited.parquet    (extra: cohort)
+"""
+
+SUBCOMMANDS = ("dose", "screening", "monitoring", "evidence", "explain", "statements")
+
+
+def _patient_options() -> _Parser:
+    options = _Parser(add_help=False)
+    group = options.add_argument_group("patient")
+    add = group.add_argument
     add("--age", help="age with unit, e.g. 8y, 30mo, 70 year")
     add("--birth-date", help="birth date YYYY-MM-DD (instead of --age)")
-    add("--on", help="date the age is computed on, YYYY-MM-DD (default: today)")
+    add(
+        "--on",
+        help="date of the decision, YYYY-MM-DD (default: today); with --birth-date or --fhir",
+    )
     add("--weight", help="weight with unit, e.g. 25kg, 55lb, 12000g")
-    add("--risk", action="append", default=[], choices=sorted(RISKS), help="risk factor")
-    add("--comorbidity", action="append", default=[], choices=sorted(COMORBIDITIES))
+    add(
+        "--risk",
+        action="append",
+        default=[],
+        choices=sorted(RISKS),
+        help="risk factor (repeatable)",
+    )
+    add(
+        "--comorbidity",
+        action="append",
+        default=[],
+        choices=sorted(COMORBIDITIES),
+        help="concomitant inflammatory disease (repeatable)",
+    )
     add("--not-candidate", action="store_true", help="not a candidate for systemic treatment")
     add("--suspected-hepatitis-b", action="store_true")
-    add("--current-dose", help="current daily dose, e.g. 4mg (with --response)")
-    add("--response", choices=sorted(RESPONSES), help="response to the current dose")
-    add("--creatinine-clearance", help="e.g. 45mL/min")
+    add("--creatinine-clearance", help="e.g. 45mL/min (adults)")
     add("--egfr", help="eGFR per 1.73 m2 in mL/min, e.g. 50mL/min (children)")
     add("--severe-hepatic-impairment", action="store_true")
     add("--pregnant", action="store_true")
     add("--breastfeeding", action="store_true")
     add("--can-become-pregnant", action="store_true")
     add("--strong-oat3-inhibitor", action="store_true", help="e.g. probenecid")
-    add("--lymphocytes", help="count per litre, e.g. '1.2 10*9/L' or '1.2e9 1/L'")
-    add("--neutrophils", help="count per litre, e.g. '2.5 10*9/L'")
-    add("--haemoglobin", help="e.g. 12g/dL")
-    add("--json", action="store_true", help="print the recommendation as JSON")
+    add("--hypersensitivity", action="store_true", help="to baricitinib or an excipient")
+    add(
+        "--suspected-liver-injury", action="store_true", help="suspected drug-induced liver injury"
+    )
+    add("--lymphocytes", help="count per volume, e.g. '1.2 10*9/L' or '1200 /uL'")
+    add("--neutrophils", help="count per volume, e.g. '2.5 10*9/L'")
+    add("--haemoglobin", help="e.g. 12g/dL or 120g/L")
     add(
         "--fhir",
         metavar="FILE",
-        help="read the patient from a FHIR R4/R4B Bundle (JSON file) as of --on "
-        "(instead of the patient options)",
+        help="read the patient from a FHIR R4/R4B Bundle (JSON) as of --on, instead of the "
+        "patient options",
     )
-    add(
+    return options
+
+
+def _follow_up_options() -> _Parser:
+    options = _Parser(add_help=False)
+    group = options.add_argument_group("follow-up")
+    group.add_argument("--current-dose", help="current daily dose, e.g. 4mg (with --response)")
+    group.add_argument(
+        "--response", choices=sorted(RESPONSES), help="response to the current dose"
+    )
+    return options
+
+
+def _json_option() -> _Parser:
+    options = _Parser(add_help=False)
+    options.add_argument("--json", action="store_true", help="print JSON")
+    return options
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="baricitinib-guideline",
+        description="Baricitinib per the EuroGuiDerm atopic eczema guideline and the EU licence: "
+        "the dose with reasons and sources, the screening, the monitoring visits, the "
+        "evidence. Without a subcommand, 'dose'; without patient options, a sample patient.",
+        epilog=EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    parser.add_argument(
+        "--version", action="version", version=f"%(prog)s {_version()} ({KNOWLEDGE_VERSION})"
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    patient, follow, json_option = _patient_options(), _follow_up_options(), _json_option()
+    dose = sub.add_parser(
+        "dose", parents=[patient, follow, json_option], help="the dose, with reasons (default)"
+    )
+    dose.add_argument(
         "--fhir-out",
         action="store_true",
         help="print the proposal as a FHIR MedicationRequest (JSON; null when there is none)",
     )
-    add(
-        "--subject",
-        help="the proposal's subject reference, e.g. Patient/123 (default: the bundle's Patient)",
+    dose.add_argument("--subject", help="the proposal's subject, e.g. Patient/123")
+    sub.add_parser(
+        "screening", parents=[patient, json_option], help="what to check before the first tablet"
+    )
+    monitoring = sub.add_parser(
+        "monitoring", parents=[json_option], help="monitoring visits between two dates"
+    )
+    monitoring.add_argument("--start", required=True, help="date of the first tablet, YYYY-MM-DD")
+    monitoring.add_argument("--until", required=True, help="last date to list, YYYY-MM-DD")
+    sub.add_parser("evidence", parents=[json_option], help="the network meta-analysis results")
+    sub.add_parser(
+        "explain", parents=[patient, follow], help="the statements and references behind the dose"
+    )
+    sub.add_parser(
+        "statements", parents=[json_option], help="every statement of the knowledge base"
     )
     return parser
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__
 
 
 # Options that describe the patient, which a FHIR bundle replaces.
@@ -98,6 +182,33 @@ _NOT_PATIENT = {
     "--current-dose",
     "--response",
 }
+# Options whose value may look like a negative number ("--weight -5kg").
+_VALUE_OPTIONS = {
+    "--age",
+    "--weight",
+    "--creatinine-clearance",
+    "--egfr",
+    "--lymphocytes",
+    "--neutrophils",
+    "--haemoglobin",
+    "--current-dose",
+}
+
+
+def _join_negative_values(raw: list[str]) -> list[str]:
+    """``--weight -5kg`` as ``--weight=-5kg``, so the value's own rule (not negative) answers."""
+    joined: list[str] = []
+    index = 0
+    while index < len(raw):
+        token = raw[index]
+        following = raw[index + 1] if index + 1 < len(raw) else ""
+        if token in _VALUE_OPTIONS and following[:1] == "-" and following[1:2] in "0123456789.":
+            joined.append(f"{token}={following}")
+            index += 2
+        else:
+            joined.append(token)
+            index += 1
+    return joined
 
 
 def _option_name(argument: str) -> str:
@@ -142,6 +253,8 @@ def patient_from_args(args: argparse.Namespace) -> Patient:
         "breastfeeding": args.breastfeeding,
         "can_become_pregnant": True if args.can_become_pregnant else None,
         "strong_oat3_inhibitor": args.strong_oat3_inhibitor,
+        "hypersensitivity": args.hypersensitivity,
+        "suspected_drug_induced_liver_injury": args.suspected_liver_injury,
         "labs": _labs(args),
     }
     if args.birth_date is not None:
@@ -151,6 +264,10 @@ def patient_from_args(args: argparse.Namespace) -> Patient:
         return Patient.from_birth_date(_date(args.birth_date, "--birth-date"), on=on, **common)
     if args.age is None:
         raise InvalidInputError("--age", "is required (or --birth-date)")
+    if args.on is not None:
+        raise InvalidInputError(
+            "--on", "goes with --birth-date or --fhir; --age is already as of today"
+        )
     age = parse_quantity(args.age, "--age", "[time]")
     return Patient(age=age, **common)
 
@@ -222,50 +339,154 @@ def _extra_command(prog: str, name: str, argv: list[str]) -> int:
     return code
 
 
+def _print(text: str) -> None:
+    """Print, and end quietly when the reader has gone (``| head``)."""
+    try:
+        print(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        import os
+
+        with contextlib.suppress(OSError, ValueError):
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        raise SystemExit(0) from None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     raw = list(sys.argv[1:] if argv is None else argv)
     if raw[:1] and raw[0] in _EXTRA_COMMANDS:
         return _extra_command(parser.prog, raw[0], raw[1:])
-    args = parser.parse_args(raw)
-    patient_options = [
-        a for a in raw if a.startswith("--") and _option_name(a) not in _NOT_PATIENT
-    ]
-    sample = not patient_options and args.fhir is None
-    if sample:
-        args = parser.parse_args([*SAMPLE_ARGS, *raw])
-        if not (args.json or args.fhir_out):
-            print("No patient options given: using the sample patient (8 years, 25 kg).")
+    if not raw or (raw[0] not in SUBCOMMANDS and raw[0] not in ("-h", "--help", "--version")):
+        raw = ["dose", *raw]
+    args = parser.parse_args(_join_negative_values(raw))
     try:
-        read_lines: list[str] = []
-        subject = args.subject
-        if args.fhir is not None:
-            if patient_options:
-                raise InvalidInputError(
-                    "--fhir", "the bundle gives the patient; leave out the patient options"
-                )
-            patient, bundle_subject, read_lines = _from_fhir(args)
-            subject = subject or bundle_subject
-        else:
-            patient = patient_from_args(args)
-        dose = _quantity(args.current_dose, "--current-dose", "[mass]")
-        response = RESPONSES[args.response] if args.response else None
-        result = api.recommend(patient, current_dose=dose, response=response)
-        if args.fhir_out and not subject:
-            raise InvalidInputError("--fhir-out", "needs --subject (or a --fhir bundle)")
+        text = _COMMANDS[args.command](parser, args, raw[1:])
     except InvalidInputError as exc:
         print(f"{parser.prog}: error: {one_line(str(exc))}", file=sys.stderr)
         return 2
+    _print(text)
+    return 0
+
+
+def _dose(parser: argparse.ArgumentParser, args: argparse.Namespace, raw: list[str]) -> str:
+    patient, result, subject, read_lines = _decide(parser, args, raw)
     if args.fhir_out:
         import json
 
         from . import fhir
 
-        proposal = fhir.medication_request(result, subject=subject)
-        print(json.dumps(proposal, ensure_ascii=False, indent=2))
-        return 0
+        subject = args.subject or subject
+        if not subject:
+            raise InvalidInputError("--fhir-out", "needs --subject (or a --fhir bundle)")
+        return json.dumps(
+            fhir.medication_request(result, subject=subject), ensure_ascii=False, indent=2
+        )
     if args.json:
-        print(to_json(result))
-    else:
-        print("\n".join([*read_lines, render(patient, result)]))
-    return 0
+        return to_json(result)
+    return "\n".join([*read_lines, render(patient, result)])
+
+
+def _decide(
+    parser: argparse.ArgumentParser, args: argparse.Namespace, raw: list[str]
+) -> tuple[Patient, DoseRecommendation, str, list[str]]:
+    """The patient (options, sample or bundle), the answer, the bundle's subject, the reading."""
+    patient, subject, read_lines = _patient(parser, args, raw)
+    dose = _quantity(args.current_dose, "--current-dose", "[mass]")
+    response = RESPONSES[args.response] if args.response else None
+    return (
+        patient,
+        api.recommend(patient, current_dose=dose, response=response),
+        subject,
+        read_lines,
+    )
+
+
+def _patient(
+    parser: argparse.ArgumentParser, args: argparse.Namespace, raw: list[str]
+) -> tuple[Patient, str, list[str]]:
+    patient_options = [
+        a for a in raw if a.startswith("--") and _option_name(a) not in _NOT_PATIENT
+    ]
+    if args.fhir is not None:
+        if patient_options:
+            raise InvalidInputError(
+                "--fhir", "the bundle gives the patient; leave out the patient options"
+            )
+        return _from_fhir(args)
+    if not patient_options:
+        sample = parser.parse_args([args.command, *SAMPLE_ARGS])
+        note = (
+            []
+            if getattr(args, "json", False) or getattr(args, "fhir_out", False)
+            else ["No patient options given: using the sample patient (8 years, 25 kg)."]
+        )
+        return patient_from_args(sample), "", note
+    return patient_from_args(args), "", []
+
+
+def _screening(parser: argparse.ArgumentParser, args: argparse.Namespace, raw: list[str]) -> str:
+    patient, _, read_lines = _patient(parser, args, raw)
+    plan = api.screening_plan(patient)
+    if args.json:
+        return to_json(plan)
+    lines = [*read_lines]
+    if plan.alerts:
+        lines.append("Stops treatment:")
+        lines += [f"  - {r.text} [{r.source.cite()}; {r.source.statement}]" for r in plan.alerts]
+    lines.append("Before the first tablet:")
+    lines += [
+        f"  - {item.text} [{'; '.join(dict.fromkeys(s.cite() for s in item.sources))}]"
+        for item in plan.items
+    ]
+    lines += [f"Referral: {r.specialty}, {r.when} [{r.source.cite()}]" for r in plan.referrals]
+    lines += [f"Note: {n.text} [{n.source.cite()}]" for n in plan.notes]
+    return "\n".join(lines)
+
+
+def _monitoring(parser: argparse.ArgumentParser, args: argparse.Namespace, raw: list[str]) -> str:
+    from .rules.monitoring import monitoring_schedule
+
+    visits = monitoring_schedule(_date(args.start, "--start"), until=_date(args.until, "--until"))
+    if args.json:
+        return to_json(visits)
+    if not visits:
+        return "No visit falls in this span."
+    return "\n".join(
+        f"{visit.date.isoformat()}  {', '.join(sorted(t.name.lower().replace('_', ' ') for t in visit.tests))}"
+        f"  ({visit.purpose}) [{'; '.join(s.cite() for s in visit.sources)}]"
+        for visit in visits
+    )
+
+
+def _evidence(parser: argparse.ArgumentParser, args: argparse.Namespace, raw: list[str]) -> str:
+    results = api.nma_results()
+    if args.json:
+        return to_json(results)
+    return "\n".join(
+        f"{r.dose_mg:g} mg  {r.outcome.name:<17} {r.estimate:5.1f} ({r.ci.lower:g} to {r.ci.upper:g})  "
+        f"{r.certainty.symbols} {r.certainty.name.lower()}  [{r.source.cite()}]"
+        for r in results
+    )
+
+
+def _explain(parser: argparse.ArgumentParser, args: argparse.Namespace, raw: list[str]) -> str:
+    patient, result, _, read_lines = _decide(parser, args, raw)
+    return "\n".join([*read_lines, render(patient, result), "", api.explain(result)])
+
+
+def _statements(parser: argparse.ArgumentParser, args: argparse.Namespace, raw: list[str]) -> str:
+    entries = api.statements()
+    if args.json:
+        return to_json(entries)
+    return "\n".join(f"{e.id}  [{e.source.cite()}]  {e.text}" for e in entries)
+
+
+_COMMANDS = {
+    "dose": _dose,
+    "screening": _screening,
+    "monitoring": _monitoring,
+    "evidence": _evidence,
+    "explain": _explain,
+    "statements": _statements,
+}

@@ -39,6 +39,7 @@ __all__ = [
     "frozen_quantity",
     "parse_quantity",
     "parse_unit",
+    "quantity",
     "quantity_from",
     "registry",
     "to_json_unit",
@@ -75,6 +76,7 @@ def _build() -> pint.UnitRegistry[Any]:
     # Counts per litre: pint cannot put a factor in a unit, so the library's own
     # registry (never the application registry) gets a unit for 10^9 per litre.
     reg.define("billion_per_liter = 1e9 / liter")
+    reg.define("thousand_per_microliter = 1e3 / microliter")
 
     class ReadOnlyQuantity(reg.Quantity):  # type: ignore[misc,name-defined]
         """A quantity of the library whose value cannot change in place.
@@ -149,8 +151,21 @@ _UCUM_TO_PINT: Final[dict[str, str]] = {
     "g/L": "gram / liter",
     "/L": "1 / liter",
     "10*9/L": "billion_per_liter",
+    # Counts as lab reports print them (written back as the UCUM codes above).
+    "/uL": "1 / microliter",
+    "/µL": "1 / microliter",
+    "/mm3": "1 / millimeter ** 3",
+    "{cells}/uL": "1 / microliter",
+    "10*3/uL": "thousand_per_microliter",
+    "10^3/uL": "thousand_per_microliter",
+    "10*3/µL": "thousand_per_microliter",
+    "10^9/L": "billion_per_liter",
+    "G/L": "billion_per_liter",
 }
-_PINT_TO_UCUM: Final[dict[str, str]] = {name: code for code, name in _UCUM_TO_PINT.items()}
+# Writing uses the first code listed for each unit.
+_PINT_TO_UCUM: Final[dict[str, str]] = {
+    name: code for code, name in reversed(list(_UCUM_TO_PINT.items()))
+}
 
 # A unit text is names joined by '*' or '/', each with at most a one-digit
 # power; nothing else reaches pint's parser, so '2**99999999' never does.
@@ -372,6 +387,18 @@ def canonical(quantity: QuantityT, target: str) -> float:
 _NUMBER_RE: Final = re.compile(
     r"^\s*([+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?)\s*(.*?)\s*$"
 )
+
+
+def quantity(value: float | int, unit: str) -> QuantityT:
+    """A read-only quantity of the library from a number and a unit as reports print it.
+
+    ``unit`` is a UCUM code (``"10*9/L"``, ``"10*3/uL"``, ``"/mm3"``, ``"g/dL"``,
+    ``"[lb_av]"``) or a plain pint name (``"kg"``, ``"mL/min"``); ``"G/L"`` is giga
+    per litre. Anything else raises InvalidInputError, never a bare pint error.
+    """
+    unit_object = parse_unit(unit, "unit")
+    magnitude = _real(value, "value")
+    return frozen_quantity(magnitude, unit_object)
 
 
 def parse_quantity(text: str, field: str, dimension: str) -> QuantityT:

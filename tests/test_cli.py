@@ -135,3 +135,120 @@ def test_console_script_is_installed() -> None:
     )
     assert done.returncode == 0
     assert json.loads(done.stdout)["status"] == "RECOMMENDED"
+
+
+# Subcommands: each prints what it names, as text or JSON.
+SUBCOMMANDS = [
+    (["dose", "--age", "70y", "--risk", "vte"], "Regimen: 2 mg once daily (recommended)"),
+    (["screening", "--age", "30y", "--pregnant"], "Stops treatment:"),
+    (["screening", "--age", "30y", "--suspected-hepatitis-b"], "Referral: hepatology"),
+    (
+        ["monitoring", "--start", "2026-01-31", "--until", "2026-06-30"],
+        "2026-04-25  full blood count",
+    ),
+    (["evidence"], "4 mg  EASI               -7.5 (-9.4 to -5.6)"),
+    (
+        ["explain", "--age", "8y", "--weight", "25kg"],
+        "- [dose.child.low] guideline Recommendation",
+    ),
+    (["statements"], "dose.child.low  [guideline Recommendation]"),
+    (["dose", "--age", "8y", "--weight", "25kg", "--hypersensitivity"], "Status: CONTRAINDICATED"),
+    (["--age", "40y", "--suspected-liver-injury"], "Status: NOT_RECOMMENDED"),
+    (["--age", "40y", "--neutrophils", "900 /uL"], "Neutrophils below 1 x 10^9/L"),
+    (["--age", "40y", "--neutrophils", "0.9 G/L"], "Neutrophils below 1 x 10^9/L"),
+]
+
+
+@pytest.mark.parametrize(("args", "line"), SUBCOMMANDS, ids=[" ".join(a) for a, _ in SUBCOMMANDS])
+def test_subcommand(args: list[str], line: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(args) == 0
+    assert line in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("args", "kind"),
+    [
+        (["dose", "--age", "8y", "--weight", "25kg", "--json"], "status"),
+        (["screening", "--age", "30y", "--json"], "baseline"),
+        (["monitoring", "--start", "2026-01-31", "--until", "2026-12-31", "--json"], "items"),
+        (["evidence", "--json"], "items"),
+        (["statements", "--json"], "items"),
+    ],
+    ids=["dose", "screening", "monitoring", "evidence", "statements"],
+)
+def test_json_everywhere(args: list[str], kind: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(args) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["schema_version"] == 1
+    assert kind in data
+
+
+def test_version_and_help_with_examples(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as done:
+        main(["--version"])
+    assert done.value.code == 0
+    assert bg.__version__ in capsys.readouterr().out
+    with pytest.raises(SystemExit):
+        main(["--help"])
+    text = capsys.readouterr().out
+    assert "examples:" in text
+    assert "baricitinib-guideline monitoring --start" in text
+    with pytest.raises(SystemExit):
+        main(["dose", "--help"])
+    assert "risk factor (repeatable)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--age", "8y", "--weight", "-5kg"], "weight: must not be negative"),
+        (["--age", "8y", "--on", "2026-01-01"], "--on: goes with --birth-date"),
+        (["monitoring", "--start", "2026-02-01"], "--until"),
+        (
+            ["monitoring", "--start", "2026-02-01", "--until", "2026-01-01"],
+            "until: must not be before start",
+        ),
+        (["monitoring", "--start", "soon", "--until", "2026-01-01"], "--start"),
+        (["screening", "--age", "-2y"], "age: must not be negative"),
+        (
+            ["explain", "--age", "8y", "--current-dose", "4mg", "--response", "better"],
+            "invalid choice",
+        ),
+        (["evidence", "--outcome", "easi"], "unrecognized arguments"),
+        (["statements", "extra"], "unrecognized arguments"),
+        (["--age", "40y", "--neutrophils", "0.9 gauss"], "neutrophils"),
+    ],
+    ids=[
+        "negative-weight",
+        "on-with-age",
+        "monitoring-without-until",
+        "until-before-start",
+        "bad-start",
+        "screening-negative-age",
+        "explain-bad-response",
+        "evidence-unknown-option",
+        "statements-extra",
+        "lab-unit",
+    ],
+)
+def test_subcommand_errors_are_one_line_on_stderr(args: list[str], words: str) -> None:
+    done = run(args)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert words in lines[0]
+
+
+def test_a_closed_pipe_ends_quietly() -> None:
+    done = subprocess.run(
+        f"'{sys.executable}' -m baricitinib_guideline statements | head -n 1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.stdout.startswith("rec.headline")
+    assert done.stderr == ""
