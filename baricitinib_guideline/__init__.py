@@ -53,6 +53,7 @@ from .model.patient import Labs, Patient
 from .model.plans import LabTest, Referral, ScreeningItem, ScreeningPlan, Visit
 from .rules.monitoring import monitoring_schedule
 from .serialization import converter, from_json, to_json
+from .tables import as_frame, as_records
 from .units import QuantityT, quantity
 
 __version__ = "0.1.0"
@@ -115,6 +116,8 @@ __all__ = [
     "Strength",
     "Visit",
     "__version__",
+    "as_frame",
+    "as_records",
     "citations",
     "combinations",
     "converter",

@@ -236,7 +236,8 @@ def nma_result(dose: QuantityT, outcome: Outcome | str) -> MeanDifference:
     if isinstance(outcome, str) and outcome in Outcome.__members__:
         outcome = Outcome[outcome]
     if not isinstance(outcome, Outcome):
-        raise InvalidInputError("outcome", f"{outcome!r:.60} is not an Outcome")
+        allowed = ", ".join(Outcome.__members__)
+        raise InvalidInputError("outcome", f"{outcome!r:.60} is not one of {allowed}")
     for result in NMA_RESULTS:
         if result.dose_mg == mg and result.outcome is outcome:
             return result

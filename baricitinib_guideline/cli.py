@@ -273,27 +273,10 @@ def patient_from_args(args: argparse.Namespace) -> Patient:
 
 
 def render(patient: Patient, result: DoseRecommendation) -> str:
-    lines = [
-        f"Patient: age {patient.age:P}"
-        + (f", weight {patient.weight:P}" if patient.weight else "")
-    ]
-    lines.append(f"Status: {result.status.name}")
-    if result.regimen is not None and result.modality is not None:
-        modality = result.modality.name.lower().replace("_", " ")
-        lines.append(f"Regimen: {result.regimen} ({modality})")
-    if result.missing:
-        lines.append(f"Missing: {', '.join(result.missing)}")
-    lines.append("Reasons:")
-    lines.extend(f"  - {r.text} [{r.source.cite()}; {r.source.statement}]" for r in result.reasons)
-    if result.alternatives:
-        lines.append("Alternatives:")
-        for option in result.alternatives:
-            modality = option.modality.name.lower().replace("_", " ")
-            lines.append(
-                f"  - {option.regimen} ({modality}) {option.condition} [{option.source.cite()}]"
-            )
-    lines.append(f"Knowledge: {KNOWLEDGE_VERSION}")
-    return "\n".join(lines)
+    patient_line = f"Patient: age {patient.age:P}" + (
+        f", weight {patient.weight:P}" if patient.weight else ""
+    )
+    return "\n".join([patient_line, str(result), f"Knowledge: {KNOWLEDGE_VERSION}"])
 
 
 def _from_fhir(args: argparse.Namespace) -> tuple[Patient, str, list[str]]:
@@ -430,18 +413,7 @@ def _screening(parser: argparse.ArgumentParser, args: argparse.Namespace, raw: l
     plan = api.screening_plan(patient)
     if args.json:
         return to_json(plan)
-    lines = [*read_lines]
-    if plan.alerts:
-        lines.append("Stops treatment:")
-        lines += [f"  - {r.text} [{r.source.cite()}; {r.source.statement}]" for r in plan.alerts]
-    lines.append("Before the first tablet:")
-    lines += [
-        f"  - {item.text} [{'; '.join(dict.fromkeys(s.cite() for s in item.sources))}]"
-        for item in plan.items
-    ]
-    lines += [f"Referral: {r.specialty}, {r.when} [{r.source.cite()}]" for r in plan.referrals]
-    lines += [f"Note: {n.text} [{n.source.cite()}]" for n in plan.notes]
-    return "\n".join(lines)
+    return "\n".join([*read_lines, str(plan)])
 
 
 def _monitoring(parser: argparse.ArgumentParser, args: argparse.Namespace, raw: list[str]) -> str:
@@ -452,22 +424,14 @@ def _monitoring(parser: argparse.ArgumentParser, args: argparse.Namespace, raw: 
         return to_json(visits)
     if not visits:
         return "No visit falls in this span."
-    return "\n".join(
-        f"{visit.date.isoformat()}  {', '.join(sorted(t.name.lower().replace('_', ' ') for t in visit.tests))}"
-        f"  ({visit.purpose}) [{'; '.join(s.cite() for s in visit.sources)}]"
-        for visit in visits
-    )
+    return "\n".join(str(visit) for visit in visits)
 
 
 def _evidence(parser: argparse.ArgumentParser, args: argparse.Namespace, raw: list[str]) -> str:
     results = api.nma_results()
     if args.json:
         return to_json(results)
-    return "\n".join(
-        f"{r.dose_mg:g} mg  {r.outcome.name:<17} {r.estimate:5.1f} ({r.ci.lower:g} to {r.ci.upper:g})  "
-        f"{r.certainty.symbols} {r.certainty.name.lower()}  [{r.source.cite()}]"
-        for r in results
-    )
+    return "\n".join(str(result) for result in results)
 
 
 def _explain(parser: argparse.ArgumentParser, args: argparse.Namespace, raw: list[str]) -> str:

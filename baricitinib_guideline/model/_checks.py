@@ -93,3 +93,14 @@ def is_date(name: str) -> Validator:
         as_date(value, name)
 
     return check
+
+
+class Readable:
+    """Results that print in the CLI's layout and show, escaped, in notebooks."""
+
+    __slots__ = ()
+
+    def _repr_html_(self) -> str:
+        import html
+
+        return f'<pre class="baricitinib-guideline">{html.escape(str(self))}</pre>'

@@ -9,7 +9,7 @@ from attrs import field, frozen
 
 from ..errors import InvalidInputError
 from ..units import QuantityT, canonical, quantity_from
-from ._checks import as_tuple, instance_of, is_text
+from ._checks import Readable, as_tuple, instance_of, is_text
 from .enums import Document, Frequency, Modality, Status
 
 __all__ = ["DoseOption", "DoseRecommendation", "Reason", "Regimen", "Source"]
@@ -118,7 +118,7 @@ class DoseOption:
 
 
 @frozen
-class DoseRecommendation:
+class DoseRecommendation(Readable):
     """The answer of :func:`recommend`.
 
     ``regimen`` is set exactly when ``status`` is ``RECOMMENDED``; then
@@ -159,3 +159,19 @@ class DoseRecommendation:
             raise InvalidInputError(
                 "missing", "must name the inputs exactly when status is INSUFFICIENT_INFORMATION"
             )
+
+    def __str__(self) -> str:
+        lines = [f"Status: {self.status.name}"]
+        if self.regimen is not None and self.modality is not None:
+            lines.append(f"Regimen: {self.regimen} ({self.modality.label})")
+        if self.missing:
+            lines.append(f"Missing: {', '.join(self.missing)}")
+        lines.append("Reasons:")
+        lines += [f"  - {r.text} [{r.source.cite()}; {r.source.statement}]" for r in self.reasons]
+        if self.alternatives:
+            lines.append("Alternatives:")
+            lines += [
+                f"  - {o.regimen} ({o.modality.label}) {o.condition} [{o.source.cite()}]"
+                for o in self.alternatives
+            ]
+        return "\n".join(lines)

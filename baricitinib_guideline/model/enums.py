@@ -15,7 +15,16 @@ __all__ = [
 ]
 
 
-class RiskFactor(Enum):
+class _Labelled(Enum):
+    """An enum whose members read as words: ``Modality.SHOULD_BE_CONSIDERED.label``."""
+
+    @property
+    def label(self) -> str:
+        """The member in words, e.g. ``should be considered``."""
+        return self.name.lower().replace("_", " ")
+
+
+class RiskFactor(_Labelled):
     """Patient characteristics for which the chapter or the licence lowers the dose."""
 
     VTE = "VTE"
@@ -30,7 +39,7 @@ class RiskFactor(Enum):
     """Current or long-time past smoker (EMA measures for JAK inhibitors)."""
 
 
-class Comorbidity(Enum):
+class Comorbidity(_Labelled):
     """Concomitant inflammatory diseases named in the chapter's special considerations."""
 
     ALOPECIA_AREATA = "ALOPECIA_AREATA"
@@ -41,7 +50,7 @@ class Comorbidity(Enum):
     INFLAMMATORY_BOWEL_DISEASE = "INFLAMMATORY_BOWEL_DISEASE"
 
 
-class Response(Enum):
+class Response(_Labelled):
     """How the disease responds to the current dose."""
 
     SUSTAINED_CONTROL = "SUSTAINED_CONTROL"
@@ -52,7 +61,7 @@ class Response(Enum):
     """No evidence of therapeutic benefit after 8 weeks (licence, SmPC 4.2)."""
 
 
-class Status(Enum):
+class Status(_Labelled):
     """The kind of answer a dose decision gives."""
 
     RECOMMENDED = "RECOMMENDED"
@@ -73,7 +82,7 @@ class Frequency(Enum):
     ONCE_DAILY = "ONCE_DAILY"
 
 
-class Modality(Enum):
+class Modality(_Labelled):
     """How firmly the source words a dosing statement."""
 
     RECOMMENDED = "RECOMMENDED"

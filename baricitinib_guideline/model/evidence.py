@@ -8,7 +8,7 @@ from enum import Enum
 from attrs import field, frozen
 
 from ..errors import InvalidInputError
-from ._checks import Validator, instance_of, is_text
+from ._checks import Readable, Validator, instance_of, is_text
 from .core import Source
 
 __all__ = [
@@ -38,6 +38,11 @@ class Outcome(Enum):
     """Peak pruritus numerical rating scale."""
     DLQI = "DLQI"
     """Dermatology Life Quality Index."""
+
+    @property
+    def label(self) -> str:
+        """The outcome as it is usually written, e.g. ``peak pruritus NRS``."""
+        return "peak pruritus NRS" if self is Outcome.PEAK_PRURITUS_NRS else self.name
 
 
 class Certainty(Enum):
@@ -143,7 +148,7 @@ class ConfidenceInterval:
 
 
 @frozen
-class MeanDifference:
+class MeanDifference(Readable):
     """A network meta-analysis result: baricitinib at ``dose_mg`` versus placebo."""
 
     dose_mg: float = field(validator=_finite("dose_mg"))
@@ -159,6 +164,14 @@ class MeanDifference:
     def __attrs_post_init__(self) -> None:
         if self.estimate not in self.ci:
             raise InvalidInputError("estimate", "must lie inside its confidence interval")
+
+    def __str__(self) -> str:
+        return (
+            f"{self.dose_mg:g} mg vs placebo, {self.outcome.label}: mean difference "
+            f"{self.estimate:g} ({self.ci.lower:g} to {self.ci.upper:g}), "
+            f"{self.certainty.symbols} {self.certainty.name.lower().replace('_', ' ')} "
+            f"[{self.source.cite()}]"
+        )
 
 
 class FigureKind(Enum):
@@ -191,7 +204,7 @@ _FIGURE_UNITS = {
 
 
 @frozen
-class SafetyFigure:
+class SafetyFigure(Readable):
     """A number from the chapter's safety section, with what it counts and in whom."""
 
     id: str = field(validator=is_text("id", empty=False))
@@ -208,7 +221,7 @@ class SafetyFigure:
 
 
 @frozen
-class Citation:
+class Citation(Readable):
     """A numbered reference of the chapter."""
 
     number: int = field(validator=_finite("number"))

@@ -9,7 +9,7 @@ from enum import Enum
 from attrs import field, frozen
 
 from ..errors import InvalidInputError
-from ._checks import as_enum_set, as_tuple, instance_of, is_date, is_text
+from ._checks import Readable, as_enum_set, as_tuple, instance_of, is_date, is_text
 from .core import Reason, Source
 
 __all__ = ["LabTest", "Referral", "ScreeningItem", "ScreeningPlan", "Visit"]
@@ -27,6 +27,14 @@ class LabTest(Enum):
     HIV = "HIV"
     TUBERCULOSIS = "TUBERCULOSIS"
     CREATINE_PHOSPHOKINASE = "CREATINE_PHOSPHOKINASE"
+
+    @property
+    def label(self) -> str:
+        """The test in words, e.g. ``full blood count``."""
+        return _LAB_LABELS.get(self.name, self.name.lower().replace("_", " "))
+
+
+_LAB_LABELS = {"HEPATITIS_B": "hepatitis B", "HEPATITIS_C": "hepatitis C", "HIV": "HIV"}
 
 
 def _sources(value: Iterable[Source]) -> tuple[Source, ...]:
@@ -83,7 +91,7 @@ class ScreeningItem:
 
 
 @frozen
-class ScreeningPlan:
+class ScreeningPlan(Readable):
     """What to check before starting.
 
     ``baseline`` is the set of tests; ``items`` lists every test and check with
@@ -101,12 +109,33 @@ class ScreeningPlan:
     """What stops treatment for this patient whatever the screening shows (a known
     pregnancy, an age outside the licence), most severe first; empty when nothing does."""
 
+    def __str__(self) -> str:
+        lines = []
+        if self.alerts:
+            lines.append("Stops treatment:")
+            lines += [
+                f"  - {r.text} [{r.source.cite()}; {r.source.statement}]" for r in self.alerts
+            ]
+        lines.append("Before the first tablet:")
+        lines += [
+            f"  - {item.text} [{'; '.join(dict.fromkeys(s.cite() for s in item.sources))}]"
+            for item in self.items
+        ]
+        lines += [f"Referral: {r.specialty}, {r.when} [{r.source.cite()}]" for r in self.referrals]
+        lines += [f"Note: {n.text} [{n.source.cite()}]" for n in self.notes]
+        return "\n".join(lines)
+
 
 @frozen
-class Visit:
+class Visit(Readable):
     """A monitoring visit: its date, the tests due, why and on whose word."""
 
     date: dt.date = field(validator=is_date("date"))
     tests: frozenset[LabTest] = field(converter=_tests)
     purpose: str = field(validator=is_text("purpose", empty=False))
     sources: tuple[Source, ...] = field(converter=_sources)
+
+    def __str__(self) -> str:
+        tests = ", ".join(sorted(test.label for test in self.tests))
+        cited = "; ".join(dict.fromkeys(source.cite() for source in self.sources))
+        return f"{self.date.isoformat()}  {tests}  ({self.purpose}) [{cited}]"
