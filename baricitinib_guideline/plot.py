@@ -70,21 +70,23 @@ def visits(schedule: Sequence[Visit], *, ax: Axes | None = None) -> Axes:
     items = list(schedule)
     if not items or not all(isinstance(v, Visit) for v in items):
         raise InvalidInputError("schedule", "must be monitoring visits (monitoring_schedule())")
-    axes = _axes(ax, (9, 2.8))
+    axes = _axes(ax, (9, 4))
     dates: Any = [visit.date for visit in items]  # matplotlib plots dates; its stubs say floats
     axes.plot(dates, [0] * len(dates), color="#888888", linewidth=1, zorder=1)
     axes.scatter(dates, [0] * len(dates), s=60, color="#1f77b4", zorder=2)
     for index, visit in enumerate(items):
-        tests = ", ".join(sorted(test.label for test in visit.tests))
+        tests = "\n".join(sorted(test.label for test in visit.tests))
         axes.annotate(
             f"{visit.date.isoformat()}\n{tests}",
             (visit.date, 0),
-            xytext=(0, 14 if index % 2 == 0 else -30),
+            xytext=(0, 12 if index % 2 == 0 else -14),
+            va="bottom" if index % 2 == 0 else "top",
             textcoords="offset points",
             ha="center",
             fontsize=7,
         )
     axes.set_yticks([])
     axes.set_ylim(-1, 1)
+    axes.margins(x=0.12)
     axes.set_title("Monitoring visits")
     return axes

@@ -14,8 +14,9 @@ autodoc_member_order = "bysource"
 autodoc_typehints = "description"
 autodoc_default_options = {"members": True, "undoc-members": False}
 # No intersphinx: CI has no network, and the docs link nothing outside.
-html_theme = "alabaster"
-exclude_patterns = ["_build"]
+html_theme = "furo"
+html_title = "baricitinib_guideline"
+exclude_patterns = ["_build", "_generated"]
 doctest_global_setup = "import datetime as dt\nimport baricitinib_guideline as bg"
 
 
@@ -234,6 +235,47 @@ def setup(app: object) -> dict[str, bool]:
             self.state.nested_parse(StringList(lines), self.content_offset, container)
             return container.children
 
+    class CliHelp(SphinxDirective):
+        """The command line's help, for the program and each subcommand, from its parser."""
+
+        def run(self) -> list[nodes.Node]:
+            import argparse
+
+            from baricitinib_guideline.cli import build_parser
+
+            parser = build_parser()
+            lines = [".. code-block:: text", ""]
+            lines += ["   " + line for line in parser.format_help().splitlines()]
+            for action in parser._actions:
+                if isinstance(action, argparse._SubParsersAction):
+                    for name, sub in action.choices.items():
+                        lines += [
+                            "",
+                            f".. rubric:: {name}",
+                            "",
+                            ".. code-block:: text",
+                            "",
+                        ]
+                        lines += ["   " + line for line in sub.format_help().splitlines()]
+            container = nodes.container()
+            self.state.nested_parse(StringList(lines), self.content_offset, container)
+            return container.children
+
+    def figures(app: object) -> None:
+        """The figures the pages show, drawn by the library at each build."""
+        import datetime as dt
+        import pathlib
+
+        from baricitinib_guideline import monitoring_schedule, plot
+
+        folder = pathlib.Path(__file__).parent / "_generated"
+        folder.mkdir(exist_ok=True)
+        plot.forest().figure.savefig(folder / "forest.png", dpi=110)
+        schedule = monitoring_schedule(dt.date(2026, 1, 31), until=dt.date(2026, 12, 31))
+        plot.visits(schedule).figure.savefig(folder / "visits.png", dpi=110)
+
+    app.connect("builder-inited", figures)  # type: ignore[attr-defined]
+    app.add_directive("cli-help", CliHelp)  # type: ignore[attr-defined]
     app.add_directive("cds-example", CdsExample)  # type: ignore[attr-defined]
     app.add_directive("knowledge-table", KnowledgeTable)  # type: ignore[attr-defined]
     app.add_directive("code-table", CodeTable)  # type: ignore[attr-defined]

@@ -48,7 +48,7 @@ def test_visits_timeline() -> None:
     schedule = bg.monitoring_schedule(dt.date(2026, 1, 31), until=dt.date(2026, 12, 31))
     axes = plot.visits(schedule)
     assert len(axes.texts) == len(schedule)
-    assert axes.texts[1].get_text().startswith("2026-04-25\nfull blood count")
+    assert axes.texts[1].get_text().startswith("2026-04-25\nfull blood count\nlipid profile")
     assert painted(axes) > 0.01
 
 
