@@ -79,7 +79,8 @@ def recommend(
                 "current_dose", f"must not exceed {MAX_DOSE_MG:g} mg (implausible)"
             )
     if response is not None and not isinstance(response, Response):
-        raise InvalidInputError("response", f"must be a Response, got {response!r:.60}")
+        allowed = ", ".join(Response.__members__)
+        raise InvalidInputError("response", f"must be one of {allowed}, got {response!r:.60}")
     key = (patient.rule_key(), current_mg, response)
     cached = _ANSWERS.get(key)
     if cached is None:

@@ -130,8 +130,11 @@ class Labs:
     """The latest blood counts (licence layer); each value optional."""
 
     lymphocytes: QuantityT | None = field(default=None, converter=_lymphocytes)
+    """Absolute lymphocyte count, count per volume (``bg.quantity(1.2, "10*9/L")``)."""
     neutrophils: QuantityT | None = field(default=None, converter=_neutrophils)
+    """Absolute neutrophil count, count per volume (``bg.quantity(2.5, "10*9/L")``)."""
     haemoglobin: QuantityT | None = field(default=None, converter=_haemoglobin)
+    """Haemoglobin, mass per volume (``Q_(12, "g/dL")``, ``Q_(120, "g/L")``)."""
     lymphocytes_per_l: float | None = field(init=False, eq=False, repr=False)
     neutrophils_per_l: float | None = field(init=False, eq=False, repr=False)
     haemoglobin_g_dl: float | None = field(init=False, eq=False, repr=False)
@@ -151,19 +154,31 @@ class Patient:
     """
 
     age: QuantityT = field(converter=_age)
+    """Age, a time quantity (``Q_(8, "year")``, ``Q_(30, "month")``); required."""
     weight: QuantityT | None = field(default=None, converter=_weight)
+    """Body weight, a mass quantity (kg, g, lb); needed under 18 years."""
     risk_factors: frozenset[RiskFactor] = field(factory=frozenset, converter=_risk_factors)
+    """VTE, MACE, malignancy, chronic or recurrent infections, smoking (members or names)."""
     comorbidities: frozenset[Comorbidity] = field(factory=frozenset, converter=_comorbidities)
+    """Concomitant inflammatory diseases (members or names)."""
     systemic_candidate: bool = field(default=True, validator=flag("systemic_candidate"))
+    """A candidate for systemic treatment of atopic eczema."""
     suspected_hepatitis_b: bool = field(default=False, validator=flag("suspected_hepatitis_b"))
+    """Hepatitis B suspected: see a liver specialist before starting."""
     creatinine_clearance: QuantityT | None = field(default=None, converter=_creatinine_clearance)
+    """Creatinine clearance, volume per time (``Q_(45, "mL/min")``); adults' renal bands."""
     severe_hepatic_impairment: bool = field(
         default=False, validator=flag("severe_hepatic_impairment")
     )
+    """Severe hepatic impairment (not recommended)."""
     pregnant: bool = field(default=False, validator=flag("pregnant"))
+    """Pregnant (a contraindication)."""
     breastfeeding: bool = field(default=False, validator=flag("breastfeeding"))
+    """Breastfeeding (not to be used)."""
     strong_oat3_inhibitor: bool = field(default=False, validator=flag("strong_oat3_inhibitor"))
+    """Taking a strong OAT3 inhibitor such as probenecid."""
     labs: Labs | None = field(default=None, validator=instance_of("labs", Labs, optional=True))
+    """The latest blood counts (:class:`Labs`), or ``None`` when not given."""
     egfr: QuantityT | None = field(default=None, converter=_egfr)
     """Estimated GFR normalised to 1.73 m2 body surface, given in mL/min (children's renal bands)."""
     can_become_pregnant: bool | None = field(
