@@ -101,6 +101,12 @@ def _patient_options() -> _Parser:
     add("--neutrophils", help="count per volume, e.g. '2.5 10*9/L'")
     add("--haemoglobin", help="e.g. 12g/dL or 120g/L")
     add(
+        "--patient",
+        metavar="FILE",
+        help="read the patient from a JSON file (as bg.to_json writes a Patient), instead of "
+        "the patient options",
+    )
+    add(
         "--fhir",
         metavar="FILE",
         help="read the patient from a FHIR R4/R4B Bundle (JSON) as of --on, instead of the "
@@ -158,7 +164,9 @@ def build_parser() -> argparse.ArgumentParser:
     monitoring.add_argument("--until", required=True, help="last date to list, YYYY-MM-DD")
     sub.add_parser("evidence", parents=[json_option], help="the network meta-analysis results")
     sub.add_parser(
-        "explain", parents=[patient, follow], help="the statements and references behind the dose"
+        "explain",
+        parents=[patient, follow, json_option],
+        help="the statements and references behind the dose",
     )
     sub.add_parser(
         "statements", parents=[json_option], help="every statement of the knowledge base"
@@ -176,6 +184,7 @@ def _version() -> str:
 _NOT_PATIENT = {
     "--json",
     "--fhir",
+    "--patient",
     "--fhir-out",
     "--subject",
     "--on",
@@ -391,6 +400,14 @@ def _patient(
     patient_options = [
         a for a in raw if a.startswith("--") and _option_name(a) not in _NOT_PATIENT
     ]
+    if args.fhir is not None and args.patient is not None:
+        raise InvalidInputError("--patient", "give either --patient or --fhir, not both")
+    if args.patient is not None:
+        if patient_options:
+            raise InvalidInputError(
+                "--patient", "the file gives the patient; leave out the patient options"
+            )
+        return _from_json_file(args.patient), "", []
     if args.fhir is not None:
         if patient_options:
             raise InvalidInputError(
@@ -406,6 +423,19 @@ def _patient(
         )
         return patient_from_args(sample), "", note
     return patient_from_args(args), "", []
+
+
+def _from_json_file(path: str) -> Patient:
+    from .serialization import from_json
+
+    try:
+        with open(path, encoding="utf-8") as handle:
+            text = handle.read(2_000_000)
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InvalidInputError(
+            "--patient", f"cannot read {path!r} ({exc.__class__.__name__})"
+        ) from None
+    return from_json(text, Patient)
 
 
 def _screening(parser: argparse.ArgumentParser, args: argparse.Namespace, raw: list[str]) -> str:
@@ -436,6 +466,11 @@ def _evidence(parser: argparse.ArgumentParser, args: argparse.Namespace, raw: li
 
 def _explain(parser: argparse.ArgumentParser, args: argparse.Namespace, raw: list[str]) -> str:
     patient, result, _, read_lines = _decide(parser, args, raw)
+    if args.json:
+        import json
+
+        data = {"recommendation": json.loads(to_json(result)), "explanation": api.explain(result)}
+        return json.dumps(data, ensure_ascii=False)
     return "\n".join([*read_lines, render(patient, result), "", api.explain(result)])
 
 

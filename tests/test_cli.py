@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from typing import Any
 
 import pytest
 
@@ -252,3 +253,40 @@ def test_a_closed_pipe_ends_quietly() -> None:
     )
     assert done.stdout.startswith("rec.headline")
     assert done.stderr == ""
+
+
+def test_a_patient_from_a_json_file(tmp_path: Any, capsys: pytest.CaptureFixture[str]) -> None:
+    path = tmp_path / "patient.json"
+    patient = bg.Patient(age=bg.Q_(70, "year"), risk_factors={"VTE"})
+    path.write_text(bg.to_json(patient), encoding="utf-8")
+    assert main(["dose", "--patient", str(path)]) == 0
+    assert "Regimen: 2 mg once daily (recommended)" in capsys.readouterr().out
+    assert main(["explain", "--patient", str(path), "--json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["recommendation"]["status"] == "RECOMMENDED"
+    assert "[dose.risk.reduced]" in data["explanation"]
+
+
+@pytest.mark.parametrize(
+    ("extra", "words"),
+    [
+        (["--age", "8y"], "--patient: the file gives the patient"),
+        (["--fhir", "x.json"], "--patient: give either"),
+    ],
+    ids=["with-options", "with-fhir"],
+)
+def test_a_patient_file_goes_alone(tmp_path: Any, extra: list[str], words: str) -> None:
+    path = tmp_path / "patient.json"
+    path.write_text(bg.to_json(bg.Patient(age=bg.Q_(40, "year"))), encoding="utf-8")
+    done = run(["dose", "--patient", str(path), *extra])
+    assert done.returncode == 2
+    assert done.stdout == ""
+    assert words in done.stderr
+
+
+def test_a_broken_patient_file_names_the_json_path(tmp_path: Any) -> None:
+    path = tmp_path / "patient.json"
+    path.write_text('{"age": {"value": 8, "unit": "kg"}}', encoding="utf-8")
+    done = run(["dose", "--patient", str(path)])
+    assert done.returncode == 2
+    assert "$.age.unit" in done.stderr
