@@ -23,6 +23,17 @@ def run(args: list[str]) -> subprocess.CompletedProcess[str]:
     )
 
 
+def assert_fails_in_one_line(args: list[str], words: str) -> None:
+    """Exit code 2, nothing on stdout, one line on stderr naming ``words``, no traceback."""
+    done = run(args)
+    assert done.returncode == 2
+    assert done.stdout == ""
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1, done.stderr
+    assert "Traceback" not in done.stderr
+    assert words in lines[0]
+
+
 def test_sample_patient_without_options(capsys: pytest.CaptureFixture[str]) -> None:
     assert main([]) == 0
     out = capsys.readouterr().out
@@ -116,13 +127,7 @@ def test_patient_options(args: list[str], line: str, capsys: pytest.CaptureFixtu
     ],
 )
 def test_bad_input_is_one_line_on_stderr_with_exit_code_2(args: list[str], words: str) -> None:
-    done = run(args)
-    assert done.returncode == 2
-    assert done.stdout == ""
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1, done.stderr
-    assert "Traceback" not in done.stderr
-    assert words in lines[0]
+    assert_fails_in_one_line(args, words)
 
 
 def test_console_script_is_installed() -> None:
@@ -233,13 +238,7 @@ def test_version_and_help_with_examples(capsys: pytest.CaptureFixture[str]) -> N
     ],
 )
 def test_subcommand_errors_are_one_line_on_stderr(args: list[str], words: str) -> None:
-    done = run(args)
-    assert done.returncode == 2
-    assert done.stdout == ""
-    lines = done.stderr.strip().splitlines()
-    assert len(lines) == 1, done.stderr
-    assert "Traceback" not in done.stderr
-    assert words in lines[0]
+    assert_fails_in_one_line(args, words)
 
 
 def test_a_closed_pipe_ends_quietly() -> None:
