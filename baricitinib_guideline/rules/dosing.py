@@ -84,11 +84,16 @@ def child_standard_mg(patient: Patient) -> float:
     return k.CHILD_LOW_MG
 
 
+def in_2mg_group(patient: Patient) -> bool:
+    """Aged 65 or more, or with one of the chapter's risk factors (adults only)."""
+    return is_older_adult(patient) or not patient.risk_factors.isdisjoint(CHAPTER_RISKS)
+
+
 def dose_group(patient: Patient) -> str:
     """The follow-up table's group: ``adult``, ``risk`` (the 2 mg group) or ``child``."""
     if not is_adult(patient):
         return "child"
-    return "risk" if risk_reasons(patient) else "adult"
+    return "risk" if in_2mg_group(patient) else "adult"
 
 
 def dose_levels(patient: Patient) -> dict[str, float]:
@@ -101,7 +106,7 @@ def dose_levels(patient: Patient) -> dict[str, float]:
 
 def _child_notes(patient: Patient, on_treatment: bool) -> tuple[Reason, ...]:
     notes = [because("tablets-dispersible")]
-    if patient.risk_factors and any(risk in patient.risk_factors for risk in CHAPTER_RISKS):
+    if not patient.risk_factors.isdisjoint(CHAPTER_RISKS):
         suffix = "-on-treatment" if on_treatment else ""
         notes.insert(0, because(f"child-risk-factor-check-licence{suffix}"))
     return tuple(notes)

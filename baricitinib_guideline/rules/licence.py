@@ -13,14 +13,13 @@ from functools import lru_cache
 from ..knowledge import licence as lic
 from ..knowledge.wording import LOW_COUNT_WORDS, RISK_WORDS
 from ..model.enums import RiskFactor, Status
-from ..model.patient import Patient
+from ..model.patient import Labs, Patient
 from ._base import Constraint, because
 from .dosing import is_adult, is_older_adult
 
 Rule = Callable[[Patient, bool], tuple[Constraint, ...]]
 
-# Every count, in the order the reasons list them.
-_ALL_COUNTS = ", ".join(LOW_COUNT_WORDS)
+NO_LABS = Labs()
 
 # The EMA measures' "no suitable alternative" group, beside age 65 and over.
 EMA_RISKS = (RiskFactor.SMOKING, RiskFactor.MACE, RiskFactor.MALIGNANCY)
@@ -144,9 +143,7 @@ def oat3_inhibitor(patient: Patient, on_treatment: bool) -> tuple[Constraint, ..
 
 def blood_counts(patient: Patient, on_treatment: bool) -> tuple[Constraint, ...]:
     """Do not start, or interrupt, below the licence's blood-count thresholds."""
-    labs = patient.labs
-    if labs is None:
-        return () if on_treatment else _note("check-blood-counts", unknown=_ALL_COUNTS)
+    labs = patient.labs or NO_LABS
     values = {
         "lymphocytes": (labs.lymphocytes_per_l, lic.LYMPHOCYTES_MIN_PER_L),
         "neutrophils": (labs.neutrophils_per_l, lic.NEUTROPHILS_MIN_PER_L),
@@ -171,8 +168,6 @@ def jak_safety_measures(patient: Patient, on_treatment: bool) -> tuple[Constrain
     """EMA measures for JAK inhibitors: no suitable alternative, lower doses, VTE caution."""
     alternative = ["AGED_65"] if is_older_adult(patient) else []
     risks = patient.risk_factors
-    if not risks and not alternative:
-        return ()
     alternative += [risk.name for risk in EMA_RISKS if risk in risks]
     lower = [risk.name for risk in EMA_LOWER_DOSE_RISKS if risk in risks]
     found: tuple[Constraint, ...] = ()
@@ -180,7 +175,7 @@ def jak_safety_measures(patient: Patient, on_treatment: bool) -> tuple[Constrain
         found += _note("ema-no-suitable-alternative", groups=_groups(alternative))
     if lower:
         found += _note("ema-lower-dose", groups=_groups(lower))
-    if RiskFactor.VTE in patient.risk_factors:
+    if RiskFactor.VTE in risks:
         found += _note("ema-vte-caution")
     return found
 
