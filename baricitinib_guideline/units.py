@@ -141,6 +141,7 @@ _UCUM_TO_PINT: Final[dict[str, str]] = {
     "g": "gram",
     "kg": "kilogram",
     "[lb_av]": "pound",
+    "[oz_av]": "ounce",
     "a": "year",
     "mo": "month",
     "wk": "week",
@@ -159,6 +160,7 @@ _UCUM_TO_PINT: Final[dict[str, str]] = {
     "10*3/uL": "thousand_per_microliter",
     "10^3/uL": "thousand_per_microliter",
     "10*3/µL": "thousand_per_microliter",
+    "10*3/mm3": "thousand_per_microliter",
     "10^9/L": "billion_per_liter",
     "G/L": "billion_per_liter",
 }

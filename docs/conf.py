@@ -55,6 +55,7 @@ def setup(app: object) -> dict[str, bool]:
         """The codes the FHIR reader and writer use, from the knowledge layer, with status."""
 
         def run(self) -> list[nodes.Node]:
+            from baricitinib_guideline import units
             from baricitinib_guideline.knowledge import codes
 
             rows = [
@@ -105,14 +106,17 @@ def setup(app: object) -> dict[str, bool]:
                 ]
             lines += ["", ".. list-table::", "   :header-rows: 1", "   :widths: 25 35 40", ""]
             lines += ["   * - Kind", "     - UCUM codes read", "     - Taken as"]
-            tables = {**codes.UCUM_UNITS, "eGFR": codes.EGFR_UNITS}
+            tables = {
+                **codes.UCUM_UNITS,
+                "eGFR": codes.UCUM_UNITS["[volume] / [time]"] + tuple(codes.EGFR_ANNOTATED),
+            }
             for kind, table in tables.items():
                 read = ", ".join(f"``{code}``" for code in table)
                 taken = ", ".join(
                     sorted(
                         {
-                            f"{unit}" + (f" times {factor}" if factor != 1 else "")
-                            for unit, factor in table.values()
+                            str(units.parse_unit(codes.EGFR_ANNOTATED.get(code, code), "code"))
+                            for code in table
                         }
                     )
                 )

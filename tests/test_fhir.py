@@ -713,17 +713,13 @@ def test_round_trip_gives_the_same_patient_and_answer(p: bg.Patient, on: dt.date
 @pytest.mark.parametrize(
     ("dimension", "code"),
     [(d, code) for d, table in codes.UCUM_UNITS.items() for code in table]
-    + [("egfr", "mL/min/{1.73_m2}")],
+    + [("egfr", code) for code in codes.EGFR_ANNOTATED],
 )
 def test_the_ucum_table_agrees_with_a_ucum_parser(dimension: str, code: str) -> None:
     from ucumvert import PintUcumRegistry  # type: ignore[import-untyped]
 
     ucum = _ucum_registry(PintUcumRegistry)
-    table = codes.EGFR_UNITS if dimension == "egfr" else codes.UCUM_UNITS[dimension]
-    unit, factor = table[code]
-    ours = bg.ureg.Quantity(
-        factor, bg.units.parse_unit(unit, "unit") if unit == "billion_per_liter" else unit
-    )
+    ours = bg.ureg.Quantity(1, bg.units.parse_unit(codes.EGFR_ANNOTATED.get(code, code), "unit"))
     reference = {
         "[mass]": "kilogram",
         "1 / [volume]": "1 / liter",

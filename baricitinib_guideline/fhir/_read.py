@@ -21,7 +21,7 @@ from ..knowledge import codes as c
 from ..model._checks import as_date, as_tuple, is_text
 from ..model.enums import RiskFactor
 from ..model.patient import Labs, Patient, completed_months
-from ..units import frozen_quantity, quantity_from, registry
+from ..units import frozen_quantity, parse_unit, quantity_from, registry
 
 __all__ = ["Ignored", "PatientReading", "patient_from_fhir", "read_patient"]
 
@@ -496,13 +496,12 @@ def _quantity(concept: str, quantity: Mapping[str, Any], where: str) -> object:
     if not isinstance(code, str):
         raise InvalidInputError(f"{where}.code", "a UCUM unit code is needed")
     dimension = _DIMENSIONS[concept]
-    table = c.EGFR_UNITS if concept == "egfr" else c.UCUM_UNITS[dimension]
-    if code not in table:
+    accepted = c.UCUM_UNITS[dimension]
+    if concept == "egfr":
+        accepted += tuple(c.EGFR_ANNOTATED)
+    if code not in accepted:
         raise InvalidInputError(
-            f"{where}.code", f"{code[:40]!r} is not one of {', '.join(table)} for {concept}"
+            f"{where}.code", f"{code[:40]!r} is not one of {', '.join(accepted)} for {concept}"
         )
-    unit, factor = table[code]
-    magnitude = value * factor if factor != 1 else value
-    return quantity_from(
-        frozen_quantity(magnitude, registry().Unit(unit)), f"{where}.value", dimension
-    )
+    unit = parse_unit(c.EGFR_ANNOTATED.get(code, code), f"{where}.code")
+    return quantity_from(frozen_quantity(value, unit), f"{where}.value", dimension)

@@ -513,8 +513,7 @@ _DEFAULT_CODES: Final = {
 def _quantity_in_ucum(quantity: QuantityT, dimension: str) -> dict[str, Any]:
     """The quantity with a UCUM code the reader takes: its own unit where it has one."""
     code = to_json_unit(quantity.units)
-    table = c.UCUM_UNITS[dimension]
-    if code in table and table[code][1] == 1:
+    if code in c.UCUM_UNITS[dimension]:
         return _ucum(quantity.magnitude, code)
     unit, code = _DEFAULT_CODES[dimension]
     return _ucum(canonical(quantity, unit), code)

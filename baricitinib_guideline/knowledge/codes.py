@@ -124,38 +124,14 @@ PANELS: Final[dict[str, Code]] = {
     "RENAL_PROFILE": Code(LOINC, "24362-6", "Renal function panel", PARTIAL),
 }
 
-# UCUM codes the reader accepts for each kind of value: code -> (the library's pint
-# unit, the factor the value takes into it). Exact factors; tested against a UCUM parser.
-UCUM_UNITS: Final[dict[str, dict[str, tuple[str, int]]]] = {
-    "[mass]": {
-        "kg": ("kilogram", 1),
-        "g": ("gram", 1),
-        "mg": ("milligram", 1),
-        "[lb_av]": ("pound", 1),
-        "[oz_av]": ("ounce", 1),
-    },
-    "1 / [volume]": {
-        "10*9/L": ("billion_per_liter", 1),
-        "10*3/uL": ("1 / microliter", 1000),
-        "10*3/mm3": ("1 / millimeter ** 3", 1000),
-        "/uL": ("1 / microliter", 1),
-        "{cells}/uL": ("1 / microliter", 1),
-        "/mm3": ("1 / millimeter ** 3", 1),
-        "/L": ("1 / liter", 1),
-    },
-    "[mass] / [volume]": {
-        "g/dL": ("gram / deciliter", 1),
-        "g/L": ("gram / liter", 1),
-        "mg/dL": ("milligram / deciliter", 1),
-    },
-    "[volume] / [time]": {
-        "mL/min": ("milliliter / minute", 1),
-        "mL/s": ("milliliter / second", 1),
-        "L/h": ("liter / hour", 1),
-    },
+# UCUM codes the FHIR reader accepts for each kind of value. What each code means
+# is the unit door's (``units.parse_unit``); the codes are tested against a UCUM parser.
+UCUM_UNITS: Final[dict[str, tuple[str, ...]]] = {
+    "[mass]": ("kg", "g", "mg", "[lb_av]", "[oz_av]"),
+    "1 / [volume]": ("10*9/L", "10*3/uL", "10*3/mm3", "/uL", "{cells}/uL", "/mm3", "/L"),
+    "[mass] / [volume]": ("g/dL", "g/L", "mg/dL"),
+    "[volume] / [time]": ("mL/min", "mL/s", "L/h"),
 }
-# eGFR is normalised to 1.73 m2 of body surface; only it may carry that annotation.
-EGFR_UNITS: Final[dict[str, tuple[str, int]]] = {
-    **UCUM_UNITS["[volume] / [time]"],
-    "mL/min/{1.73_m2}": ("milliliter / minute", 1),
-}
+# eGFR is normalised to 1.73 m2 of body surface; only it may carry that annotation,
+# and it is read as the plain unit.
+EGFR_ANNOTATED: Final[dict[str, str]] = {"mL/min/{1.73_m2}": "mL/min"}

@@ -12,7 +12,7 @@ from ..fhir import CANONICAL_BASE, PatientReading
 from ..knowledge import codes as c
 from ..model.core import DoseRecommendation
 from ..model.enums import Status
-from ..units import canonical, frozen_quantity, quantity_from, registry
+from ..units import canonical, frozen_quantity, parse_unit, quantity_from
 
 BARICITINIB_CODES: Final = {
     (c.BARICITINIB.system, code.code) for code in (c.BARICITINIB, c.BARICITINIB_BEFORE_2024)
@@ -61,13 +61,16 @@ def ordered_dose_mg(order: Mapping[str, Any], where: str) -> float | None:
     if not isinstance(quantity, Mapping):
         return None
     value, code = quantity.get("value"), quantity.get("code")
-    units = c.UCUM_UNITS["[mass]"]
-    if isinstance(value, bool) or not isinstance(value, int | float) or code not in units:
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or code not in c.UCUM_UNITS["[mass]"]
+    ):
         raise InvalidInputError(
             f"{where}.dosageInstruction[0].doseAndRate[0].doseQuantity",
             "needs a number and a UCUM mass unit",
         )
-    dose = quantity_from(frozen_quantity(value, registry().Unit(units[code][0])), "dose", "[mass]")
+    dose = quantity_from(frozen_quantity(value, parse_unit(code, "dose")), "dose", "[mass]")
     return canonical(dose, "milligram")
 
 
