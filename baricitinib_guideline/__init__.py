@@ -13,6 +13,7 @@ from .api import (
     citations,
     combinations,
     explain,
+    monitoring_schedule,
     nma_result,
     nma_results,
     recommend,
@@ -51,7 +52,6 @@ from .model.evidence import (
 )
 from .model.patient import Labs, Patient
 from .model.plans import LabTest, Referral, ScreeningItem, ScreeningPlan, Visit
-from .rules.monitoring import monitoring_schedule
 from .serialization import converter, from_json, to_json
 from .tables import as_frame, as_records
 from .units import QuantityT, quantity

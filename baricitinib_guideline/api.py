@@ -26,12 +26,14 @@ from .model.patient import Patient
 from .model.plans import ScreeningPlan
 from .rules import dosing, licence, screening
 from .rules._base import Constraint, Decision, because, because_citing, regimen
+from .rules.monitoring import monitoring_schedule
 from .units import QuantityT, canonical, quantity_from
 
 __all__ = [
     "citations",
     "combinations",
     "explain",
+    "monitoring_schedule",
     "nma_result",
     "nma_results",
     "recommend",

@@ -447,9 +447,9 @@ def _screening(parser: argparse.ArgumentParser, args: argparse.Namespace, raw: l
 
 
 def _monitoring(parser: argparse.ArgumentParser, args: argparse.Namespace, raw: list[str]) -> str:
-    from .rules.monitoring import monitoring_schedule
-
-    visits = monitoring_schedule(_date(args.start, "--start"), until=_date(args.until, "--until"))
+    visits = api.monitoring_schedule(
+        _date(args.start, "--start"), until=_date(args.until, "--until")
+    )
     if args.json:
         return to_json(visits)
     if not visits:

@@ -21,11 +21,11 @@ from ..knowledge.chapter import GUIDELINE_EDITION, NMA_RESULTS, RECOMMENDATION
 from ..knowledge.plans import FIRST_VISIT_WEEKS, INTERVAL_MONTHS, MONITORING_TESTS, SCREENING_ITEMS
 from ..knowledge.references import REFERENCES
 from ..model._checks import as_date
+from ..model._dates import add_months
 from ..model.core import DoseRecommendation, Source
 from ..model.evidence import Certainty, Citation, MeanDifference, Outcome, Strength
 from ..model.patient import Patient
 from ..model.plans import LabTest
-from ..rules.monitoring import add_months
 from ..units import QuantityT, canonical, to_json_unit
 
 __all__ = [

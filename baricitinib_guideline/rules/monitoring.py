@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 from typing import Final
 
@@ -16,19 +15,12 @@ from ..knowledge.plans import (
     VISIT_PURPOSES,
 )
 from ..model._checks import as_date
+from ..model._dates import add_months
 from ..model.plans import LabTest, Visit
 from ._base import source
 
 FIRST_VISIT: Final = dt.timedelta(weeks=FIRST_VISIT_WEEKS)
 MAX_SPAN_YEARS: Final = 130
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day ``months`` calendar months later, or the month's last day if it is shorter."""
-    year, month0 = divmod(day.month - 1 + months, 12)
-    year += day.year
-    last = calendar.monthrange(year, month0 + 1)[1]
-    return dt.date(year, month0 + 1, min(day.day, last))
 
 
 def _candidates(first: dt.date, horizon: dt.date) -> list[Visit]:
