@@ -152,7 +152,7 @@ SUBCOMMANDS = [
         ["monitoring", "--start", "2026-01-31", "--until", "2026-06-30"],
         "2026-04-25  full blood count",
     ),
-    (["evidence"], "4 mg vs placebo, EASI: mean difference -7.5 (-9.4 to -5.6)"),
+    (["evidence"], "4 mg vs placebo, EASI: mean difference -7.5 (95 % CI -9.4 to -5.6)"),
     (
         ["explain", "--age", "8y", "--weight", "25kg"],
         "- [dose.child.low] guideline Recommendation",
