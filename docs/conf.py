@@ -274,9 +274,9 @@ def setup(app: object) -> dict[str, bool]:
 
         folder = pathlib.Path(__file__).parent / "_generated"
         folder.mkdir(exist_ok=True)
-        plot.forest().figure.savefig(folder / "forest.png", dpi=110)
+        plot.forest().savefig(folder / "forest.png", dpi=110)
         schedule = monitoring_schedule(dt.date(2026, 1, 31), until=dt.date(2026, 12, 31))
-        plot.visits(schedule).figure.savefig(folder / "visits.png", dpi=110)
+        plot.visits(schedule).savefig(folder / "visits.png", dpi=110)
 
     app.connect("builder-inited", figures)  # type: ignore[attr-defined]
     app.add_directive("cli-help", CliHelp)  # type: ignore[attr-defined]
