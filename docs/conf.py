@@ -244,8 +244,23 @@ def setup(app: object) -> dict[str, bool]:
 
         def run(self) -> list[nodes.Node]:
             import argparse
+            import contextlib
+            import importlib
+            import io
 
-            from baricitinib_guideline.cli import build_parser
+            from baricitinib_guideline.cli import _EXTRA_COMMANDS, build_parser
+
+            def extra_help(name: str) -> str:
+                """An extra's command's own help, from its own parser."""
+                module, function, extra = _EXTRA_COMMANDS[name]
+                try:
+                    command = getattr(importlib.import_module(module), function)
+                except ImportError:
+                    return f"(install the {extra} extra to see this command's options)"
+                buffer = io.StringIO()
+                with contextlib.redirect_stdout(buffer), contextlib.suppress(SystemExit):
+                    command(["--help"])
+                return buffer.getvalue()
 
             parser = build_parser()
             lines = [".. code-block:: text", ""]
@@ -253,6 +268,7 @@ def setup(app: object) -> dict[str, bool]:
             for action in parser._actions:
                 if isinstance(action, argparse._SubParsersAction):
                     for name, sub in action.choices.items():
+                        text = extra_help(name) if name in _EXTRA_COMMANDS else sub.format_help()
                         lines += [
                             "",
                             f".. rubric:: {name}",
@@ -260,7 +276,7 @@ def setup(app: object) -> dict[str, bool]:
                             ".. code-block:: text",
                             "",
                         ]
-                        lines += ["   " + line for line in sub.format_help().splitlines()]
+                        lines += ["   " + line for line in text.splitlines()]
             container = nodes.container()
             self.state.nested_parse(StringList(lines), self.content_offset, container)
             return container.children

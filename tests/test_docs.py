@@ -49,3 +49,7 @@ def test_the_cli_page_is_the_parsers_help(built: pathlib.Path) -> None:
     page = html.unescape(re.sub(r"<[^>]+>", "", (built / "cli.html").read_text(encoding="utf-8")))
     for command in ("dose", "screening", "monitoring", "evidence", "explain", "statements"):
         assert f"usage: baricitinib-guideline {command}" in page
+    # The extras' commands with their own options (issue 19, item 12).
+    assert "usage: baricitinib-guideline serve" in page
+    assert "--trusted-issuers" in page
+    assert "usage: baricitinib-guideline audit" in page
