@@ -182,7 +182,7 @@ def test_every_resource_written_carries_the_knowledge_version() -> None:
 def test_every_serialised_answer_carries_the_knowledge_version(answer: object) -> None:
     data = json.loads(bg.to_json(answer))
     assert data["knowledge_version"] == bg.KNOWLEDGE_VERSION
-    kind = type(answer) if not isinstance(answer, tuple) else tuple[type(answer[0]), ...]  # type: ignore[misc]
+    kind: Any = type(answer) if not isinstance(answer, tuple) else tuple[type(answer[0]), ...]  # type: ignore[misc]
     assert bg.from_json(bg.to_json(answer), kind) == answer
 
 

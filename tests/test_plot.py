@@ -59,8 +59,8 @@ def test_forest_labels_are_inside_the_image() -> None:
 
     figure = plot.forest()
     canvas = FigureCanvasAgg(figure)
-    canvas.draw()
-    renderer = canvas.get_renderer()
+    canvas.draw()  # type: ignore[no-untyped-call]
+    renderer = canvas.get_renderer()  # type: ignore[no-untyped-call]
     width, height = canvas.get_width_height()
     texts = [axes.xaxis.label for axes in figure.axes]
     texts += [t for axes in figure.axes for t in axes.get_yticklabels()]
@@ -130,7 +130,7 @@ def test_the_executed_notebook_shows_its_figures_as_images() -> None:
     import nbformat
 
     path = pathlib.Path(__file__).resolve().parent.parent / "examples" / "tutorial.ipynb"
-    notebook = nbformat.read(path, as_version=4)
+    notebook = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
     sources = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
     assert "BytesIO" not in sources
     nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3").execute(
