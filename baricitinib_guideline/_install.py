@@ -19,6 +19,4 @@ def advice(extra: str) -> str:
 def missing_extra(what: str, extra: str, module: str | None) -> ImportError:
     """The error for ``what`` needing ``extra`` when ``module`` cannot be imported."""
     missing = f"; {module} is missing" if module else ""
-    return ImportError(
-        f"{what} needs the '{extra}' extra ({advice(extra)}{missing})", name=module
-    )
+    return ImportError(f"{what} needs the '{extra}' extra ({advice(extra)}{missing})", name=module)
