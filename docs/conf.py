@@ -7,9 +7,14 @@ import baricitinib_guideline
 project = "baricitinib_guideline"
 author = "baricitinib_guideline contributors"
 copyright = "2026, baricitinib_guideline contributors"
-release = baricitinib_guideline.__version__
+release = baricitinib_guideline.__version__  # from the package metadata
 
-extensions = ["sphinx.ext.autodoc", "sphinx.ext.doctest", "sphinx.ext.napoleon"]
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.doctest",
+    "sphinx.ext.napoleon",
+    "sphinx_copybutton",
+]
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
 autodoc_default_options = {"members": True, "undoc-members": False}
@@ -17,7 +22,11 @@ autodoc_default_options = {"members": True, "undoc-members": False}
 html_theme = "furo"
 html_title = "baricitinib_guideline"
 exclude_patterns = ["_build", "_generated"]
-doctest_global_setup = "import datetime as dt\nimport baricitinib_guideline as bg"
+# Every page shows its own imports: the doctests run with no hidden setup, so what a
+# reader copies runs as it is. The copy button leaves out the prompts and the output.
+copybutton_prompt_text = r">>> |\.\.\. |\$ "
+copybutton_prompt_is_regexp = True
+copybutton_only_copy_prompt_lines = True
 
 
 def setup(app: object) -> dict[str, bool]:
