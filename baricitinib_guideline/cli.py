@@ -443,7 +443,10 @@ def _silence_stdout() -> None:
 def _print(text: str) -> None:
     """Print, in what the terminal can show; end quietly when the reader has gone
     (``| head``), and in one line on stderr when the output cannot be written (a full
-    disk)."""
+    disk, a closed standard output)."""
+    if sys.stdout is None:  # started with its output closed (``>&-``)
+        _error("baricitinib-guideline", "cannot write the output (standard output is closed)")
+        raise SystemExit(1)
     try:
         print(_encodable(text, sys.stdout))
         sys.stdout.flush()

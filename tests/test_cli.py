@@ -427,3 +427,17 @@ def test_an_ascii_terminal_gets_ascii_without_a_traceback(args: list[str]) -> No
     done.stderr.decode("ascii")
     if args == ["evidence"]:
         assert b"95 % CI -9.4 to -5.6), +++o moderate" in done.stdout
+
+
+@pytest.mark.parametrize("args", [["statements"], ["--help"]], ids=["answer", "help"])
+def test_a_closed_standard_output_is_one_line_not_a_traceback(args: list[str]) -> None:
+    """Started with stdout closed (``>&-``): Python has no sys.stdout at all."""
+    command = " ".join([f"'{sys.executable}'", "-m", "baricitinib_guideline", *args])
+    done = subprocess.run(
+        f"{command} >&-", shell=True, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == [
+        "baricitinib-guideline: error: cannot write the output (standard output is closed)"
+    ]
