@@ -199,3 +199,15 @@ def test_lab_values_in_the_units_reports_print(text: str, value: float, unit: st
 def test_a_lab_unit_that_cannot_be_read_is_invalid_input_not_a_pint_error(text: str) -> None:
     with pytest.raises(bg.InvalidInputError):
         bg.Labs(neutrophils=bg.quantity(0.4, text))
+
+
+def test_visits_and_safety_figures_show_as_tables_with_linked_sources() -> None:
+    visit = bg.monitoring_schedule(dt.date(2026, 1, 31), until=dt.date(2026, 6, 1))[1]
+    table = parse_table(visit._repr_html_())
+    text = "".join(table.itertext())
+    assert visit.date.isoformat() in text
+    assert [code.text for code in table.iter("code")] == [s.statement for s in visit.sources]
+    assert any(a.get("href", "").startswith("https://") for a in table.iter("a"))
+    figure = bg.safety_figures()[0]
+    table = parse_table(figure._repr_html_())
+    assert figure.population in "".join(table.itertext())

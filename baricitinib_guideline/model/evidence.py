@@ -239,6 +239,19 @@ class SafetyFigure(Readable):
     population: str = field(validator=is_text("population", empty=False))
     source: Source = field(validator=instance_of("source", Source))
 
+    def _html_(self) -> str:
+        from . import _html as h
+
+        unit = self.kind.unit
+        value = f"{self.value:g}{'' if unit == '%' else ' '}{unit}"
+        fields = [
+            ("Measure", h.esc(self.measure)),
+            ("Value", h.esc(value)),
+            ("Population", h.esc(self.population)),
+            ("Source", h.source(self.source)),
+        ]
+        return h.table("Safety figure", fields)
+
     def __str__(self) -> str:
         unit = self.kind.unit
         sep = "" if unit == "%" else " "

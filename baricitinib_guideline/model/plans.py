@@ -164,6 +164,17 @@ class Visit(Readable):
     purpose: str = field(validator=is_text("purpose", empty=False))
     sources: tuple[Source, ...] = field(converter=_sources)
 
+    def _html_(self) -> str:
+        from . import _html as h
+
+        fields = [
+            ("Date", h.esc(self.date.isoformat())),
+            ("Tests", h.esc(", ".join(sorted(test.label for test in self.tests)))),
+            ("Why", h.esc(self.purpose)),
+            ("Sources", "; ".join(h.source(source) for source in self.sources)),
+        ]
+        return h.table("Monitoring visit", fields)
+
     def __str__(self) -> str:
         tests = ", ".join(sorted(test.label for test in self.tests))
         cited = "; ".join(dict.fromkeys(source.cite() for source in self.sources))
