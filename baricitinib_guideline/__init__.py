@@ -56,10 +56,12 @@ from .serialization import converter, from_json, to_json
 from .tables import as_frame, as_records
 from .units import QuantityT, quantity
 
-__version__ = "0.1.0"
-
 if TYPE_CHECKING:
     import pint
+
+    __version__: str
+    """The installed version, read from the package metadata (pyproject.toml is its one
+    source)."""
 
     ureg: pint.UnitRegistry[Any]
     """The pint registry the library uses (built on first use)."""
@@ -73,6 +75,13 @@ def __getattr__(name: str) -> Any:
         from . import units
 
         return getattr(units, name)
+    if name == "__version__":
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            return version("baricitinib-guideline")
+        except PackageNotFoundError:  # run from a checkout that was never installed
+            return "0+unknown"
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 

@@ -9,6 +9,8 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
+import pint
+
 from . import api
 from .errors import InvalidInputError
 from .knowledge import KNOWLEDGE_VERSION
@@ -16,7 +18,7 @@ from .model.core import DoseRecommendation
 from .model.enums import Comorbidity, Response, RiskFactor
 from .model.patient import Labs, Patient
 from .serialization import to_json
-from .units import QuantityT, parse_quantity
+from .units import QuantityT, parse_quantity, to_json_unit
 
 RISKS = {
     "vte": RiskFactor.VTE,
@@ -85,13 +87,21 @@ def _patient_options() -> _Parser:
         help="concomitant inflammatory disease (repeatable)",
     )
     add("--not-candidate", action="store_true", help="not a candidate for systemic treatment")
-    add("--suspected-hepatitis-b", action="store_true")
+    add(
+        "--suspected-hepatitis-b",
+        action="store_true",
+        help="hepatitis B suspected: refer to a hepatologist before starting",
+    )
     add("--creatinine-clearance", help="e.g. 45mL/min (adults)")
     add("--egfr", help="eGFR per 1.73 m2 in mL/min, e.g. 50mL/min (children)")
-    add("--severe-hepatic-impairment", action="store_true")
-    add("--pregnant", action="store_true")
-    add("--breastfeeding", action="store_true")
-    add("--can-become-pregnant", action="store_true")
+    add("--severe-hepatic-impairment", action="store_true", help="severe hepatic impairment")
+    add("--pregnant", action="store_true", help="pregnant now")
+    add("--breastfeeding", action="store_true", help="breastfeeding now")
+    add(
+        "--can-become-pregnant",
+        action="store_true",
+        help="could become pregnant (contraception advice applies)",
+    )
     add("--strong-oat3-inhibitor", action="store_true", help="e.g. probenecid")
     add("--hypersensitivity", action="store_true", help="to baricitinib or an excipient")
     add(
@@ -171,6 +181,11 @@ def build_parser() -> argparse.ArgumentParser:
     sub.add_parser(
         "statements", parents=[json_option], help="every statement of the knowledge base"
     )
+    # Commands of the optional extras: listed here, parsed by their own modules.
+    for name, (_, _, extra) in _EXTRA_COMMANDS.items():
+        sub.add_parser(
+            name, add_help=False, help=f"{_EXTRA_HELP.get(name, name)} (extra: {extra})"
+        )
     return parser
 
 
@@ -281,11 +296,51 @@ def patient_from_args(args: argparse.Namespace) -> Patient:
     return Patient(age=age, **common)
 
 
+def _given(name: str, value: object) -> str | None:
+    """One input as the ``Patient:`` line shows it; ``None`` when it says nothing."""
+    import attrs
+
+    words = name.replace("_", " ")
+    if value is None or value is False or value == frozenset():
+        return None
+    if value is True:
+        return words
+    if isinstance(value, frozenset):
+        return f"{words} " + ", ".join(sorted(m.name.lower().replace("_", "-") for m in value))
+    if attrs.has(type(value)):
+        fields = attrs.fields(type(value))  # type: ignore[arg-type]
+        parts = [_given(f.name, getattr(value, f.name)) for f in fields if f.init]
+        return ", ".join(part for part in parts if part) or None
+    if isinstance(value, pint.Quantity):
+        if value.check("[time]"):
+            return f"{words} {value:P}"
+        if value.check("[mass]"):
+            return f"{words} {value:~P}"
+        return f"{words} {value.magnitude:g} {to_json_unit(value.units)}"
+    return f"{words} {getattr(value, 'name', value)}"
+
+
+def patient_line(patient: Patient) -> str:
+    """Every input given for the patient (what differs from the default), so the line shows
+    what decided the answer."""
+    import attrs
+
+    parts = []
+    for item in attrs.fields(Patient):
+        if not item.init:
+            continue
+        value = getattr(patient, item.name)
+        if item.name == "systemic_candidate":
+            shown = None if value else "not a candidate for systemic treatment"
+        else:
+            shown = _given(item.name, value)
+        if shown:
+            parts.append(shown)
+    return "Patient: " + ", ".join(parts)
+
+
 def render(patient: Patient, result: DoseRecommendation) -> str:
-    patient_line = f"Patient: age {patient.age:P}" + (
-        f", weight {patient.weight:P}" if patient.weight else ""
-    )
-    return "\n".join([patient_line, str(result), f"Knowledge: {KNOWLEDGE_VERSION}"])
+    return "\n".join([patient_line(patient), str(result), f"Knowledge: {KNOWLEDGE_VERSION}"])
 
 
 def _from_fhir(args: argparse.Namespace) -> tuple[Patient, str, list[str]]:
@@ -313,6 +368,12 @@ _EXTRA_COMMANDS: dict[str, tuple[str, str, str]] = {
 }
 
 
+_EXTRA_HELP: dict[str, str] = {
+    "audit": "the dose check for every row of a cohort table",
+    "serve": "the CDS Hooks service for EHRs",
+}
+
+
 def _extra_command(prog: str, name: str, argv: list[str]) -> int:
     """Run a command of an optional extra, or say which extra to install."""
     import importlib
@@ -321,27 +382,81 @@ def _extra_command(prog: str, name: str, argv: list[str]) -> int:
     try:
         command = getattr(importlib.import_module(module), function)
     except ImportError as missing:
-        print(
-            f"{prog}: error: {name} needs the {extra} extra "
-            f"(pip install 'baricitinib-guideline[{extra}]'; {missing.name} is missing)",
-            file=sys.stderr,
-        )
+        from ._install import missing_extra
+
+        _error(prog, str(missing_extra(name, extra, missing.name)))
         return 2
     code: int = command(argv)
     return code
 
 
-def _print(text: str) -> None:
-    """Print, and end quietly when the reader has gone (``| head``)."""
+# What an ASCII-only terminal gets for the symbols the answers use; the rest is escaped.
+_ASCII = str.maketrans(
+    {
+        "\u2265": ">=",
+        "\u2264": "<=",
+        "\u2295": "+",
+        "\u25cb": "o",
+        "\u2191": "^",
+        "\u2193": "v",
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u00b5": "u",
+        "\u00d7": "x",
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2026": "...",
+    }
+)
+
+
+def _encodable(text: str, stream: object) -> str:
+    """``text`` as ``stream`` can encode it: unchanged, or with the answers' symbols spelt in
+    ASCII and anything else escaped (never dropped)."""
+    encoding = getattr(stream, "encoding", None) or "utf-8"
     try:
-        print(text)
+        text.encode(encoding)
+    except (UnicodeEncodeError, LookupError):
+        spelt = text.translate(_ASCII)
+        try:
+            return spelt.encode(encoding, "backslashreplace").decode(encoding)
+        except LookupError:
+            return spelt.encode("ascii", "backslashreplace").decode("ascii")
+    return text
+
+
+def _error(prog: str, message: str) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        print(_encodable(f"{prog}: error: {one_line(message)}", sys.stderr), file=sys.stderr)
+
+
+def _silence_stdout() -> None:
+    """Point stdout at the null device, so that the interpreter's last flush cannot fail."""
+    import os
+
+    with contextlib.suppress(OSError, ValueError):
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def _print(text: str) -> None:
+    """Print, in what the terminal can show; end quietly when the reader has gone
+    (``| head``), and in one line on stderr when the output cannot be written (a full
+    disk, a closed standard output)."""
+    if sys.stdout is None:  # started with its output closed (``>&-``)
+        _error("baricitinib-guideline", "cannot write the output (standard output is closed)")
+        raise SystemExit(1)
+    try:
+        print(_encodable(text, sys.stdout))
         sys.stdout.flush()
     except BrokenPipeError:
-        import os
-
-        with contextlib.suppress(OSError, ValueError):
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _silence_stdout()
         raise SystemExit(0) from None
+    except OSError as exc:
+        _silence_stdout()
+        _error("baricitinib-guideline", f"cannot write the output ({exc.strerror or exc})")
+        raise SystemExit(1) from None
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -351,14 +466,58 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _extra_command(parser.prog, raw[0], raw[1:])
     if not raw or (raw[0] not in SUBCOMMANDS and raw[0] not in ("-h", "--help", "--version")):
         raw = ["dose", *raw]
-    args = parser.parse_args(_join_negative_values(raw))
+    args = _parse(parser, _join_negative_values(raw))
     try:
         text = _COMMANDS[args.command](parser, args, raw[1:])
     except InvalidInputError as exc:
-        print(f"{parser.prog}: error: {one_line(str(exc))}", file=sys.stderr)
+        _error(parser.prog, str(_as_option(exc, parser, args)))
         return 2
     _print(text)
     return 0
+
+
+def _parse(parser: argparse.ArgumentParser, raw: list[str]) -> argparse.Namespace:
+    """Parse; help and version text go through :func:`_print`, so a closed or full output or
+    an ASCII terminal ends them as it ends any answer."""
+    import io
+
+    buffer = io.StringIO()
+    try:
+        with contextlib.redirect_stdout(buffer):
+            return parser.parse_args(raw)
+    except SystemExit:
+        if buffer.getvalue():
+            _print(buffer.getvalue().rstrip("\n"))
+        raise
+
+
+def _as_option(
+    exc: InvalidInputError, parser: argparse.ArgumentParser, args: argparse.Namespace
+) -> InvalidInputError:
+    """An error about a field given as an option, named as the option (``--weight``, not
+    ``weight``), so every message speaks the command line's language."""
+    if getattr(args, "patient", None) or getattr(args, "fhir", None):
+        return exc  # the file's own paths name the fault
+    options = _option_names(parser, args.command)
+    field = exc.field.removeprefix("labs.")
+    option = options.get(field) or options.get(_FIELD_OPTIONS.get(field, ""))
+    return InvalidInputError(option, exc.rule) if option else exc
+
+
+# Fields whose option is named differently.
+_FIELD_OPTIONS = {"suspected_drug_induced_liver_injury": "suspected_liver_injury"}
+
+
+def _option_names(parser: argparse.ArgumentParser, command: str) -> dict[str, str]:
+    """Destination -> the long option of ``command``'s parser."""
+    names: dict[str, str] = {}
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for sub_action in action.choices[command]._actions:
+                longs = [o for o in sub_action.option_strings if o.startswith("--")]
+                if longs:
+                    names[sub_action.dest] = longs[0]
+    return names
 
 
 def _dose(parser: argparse.ArgumentParser, args: argparse.Namespace, raw: list[str]) -> str:
@@ -402,6 +561,10 @@ def _patient(
     ]
     if args.fhir is not None and args.patient is not None:
         raise InvalidInputError("--patient", "give either --patient or --fhir, not both")
+    if args.on is not None and args.birth_date is None and args.fhir is None:
+        raise InvalidInputError(
+            "--on", "goes with --birth-date or --fhir; an age is already as of today"
+        )
     if args.patient is not None:
         if patient_options:
             raise InvalidInputError(

@@ -21,6 +21,7 @@ from cattrs.preconf.json import make_converter
 
 from ._json import load_text
 from .errors import InvalidInputError
+from .knowledge import KNOWLEDGE_VERSION
 from .model.core import DoseOption, DoseRecommendation, Reason, Regimen, Source
 from .model.evidence import (
     Citation,
@@ -159,17 +160,24 @@ def _is_public(obj: object) -> bool:
 
 def to_json(obj: object) -> str:
     """``obj`` as deterministic JSON text: a public class, a quantity, or a tuple of public
-    objects (such as a monitoring schedule, written as ``{"schema_version", "items"}``).
+    objects (such as a monitoring schedule, written as ``{"schema_version",
+    "knowledge_version", "items"}``). Every object and tuple carries
+    ``knowledge_version``: the :data:`KNOWLEDGE_VERSION` it was answered from.
 
     Anything else raises :class:`InvalidInputError`.
     """
     if isinstance(obj, tuple) and all(_is_public(item) for item in obj):
         data: Any = {
             "schema_version": SCHEMA_VERSION,
+            "knowledge_version": KNOWLEDGE_VERSION,
             "items": [converter.unstructure(item) for item in obj],
         }
     elif _is_public(obj):
-        data = {"schema_version": SCHEMA_VERSION, **converter.unstructure(obj)}
+        data = {
+            "schema_version": SCHEMA_VERSION,
+            "knowledge_version": KNOWLEDGE_VERSION,
+            **converter.unstructure(obj),
+        }
     elif isinstance(obj, pint.Quantity):
         data = _unstructure_quantity(quantity_from(obj, "obj", _dimension_of(obj)))
     else:
@@ -253,10 +261,14 @@ def _parse(text: object) -> object:
 
 
 def _version(data: dict[str, Any]) -> None:
-    """Take ``schema_version`` off a root object: absent, or exactly the integer 1."""
+    """Take ``schema_version`` off a root object: absent, or exactly the integer 1; and
+    ``knowledge_version``: absent, or a string (an answer of any revision is read back)."""
     version = data.pop("schema_version", SCHEMA_VERSION)
     if type(version) is not int or version != SCHEMA_VERSION:
         raise InvalidInputError("$.schema_version", f"only version {SCHEMA_VERSION} is read")
+    knowledge = data.pop("knowledge_version", "")
+    if not isinstance(knowledge, str):
+        raise InvalidInputError("$.knowledge_version", "must be a string")
 
 
 def from_json(text: str | bytes | Mapping[str, Any], cls: type[T]) -> T:

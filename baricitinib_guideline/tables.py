@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 
 from .errors import InvalidInputError
+from .model.core import DoseRecommendation
 from .model.evidence import MeanDifference, SafetyFigure, Statement
 from .model.plans import Visit
 
@@ -60,6 +61,28 @@ def _visit(item: Visit) -> dict[str, Any]:
     }
 
 
+def _dose_recommendation(item: DoseRecommendation) -> list[dict[str, Any]]:
+    """One row per reason (one row without a reason when there is none), the answer on each."""
+    answer = {
+        "status": item.status.name,
+        "dose_mg": item.regimen.dose_mg if item.regimen is not None else None,
+        "modality": item.modality.name if item.modality is not None else None,
+        "missing": ";".join(item.missing),
+    }
+    rows = [
+        {
+            **answer,
+            "reason_code": reason.code,
+            "reason": reason.text,
+            "statement": reason.source.statement,
+            "source": reason.source.cite(),
+        }
+        for reason in item.reasons
+    ]
+    empty = {"reason_code": None, "reason": None, "statement": None, "source": None}
+    return rows or [{**answer, **empty}]
+
+
 _ROWS: dict[type, Callable[[Any], dict[str, Any]]] = {
     MeanDifference: _mean_difference,
     SafetyFigure: _safety_figure,
@@ -68,16 +91,28 @@ _ROWS: dict[type, Callable[[Any], dict[str, Any]]] = {
 }
 
 
-def as_records(
-    items: Iterable[MeanDifference | SafetyFigure | Statement | Visit],
-) -> list[dict[str, Any]]:
+Items = (
+    Iterable[MeanDifference | SafetyFigure | Statement | Visit | DoseRecommendation]
+    | DoseRecommendation
+)
+
+
+def as_records(items: Items) -> list[dict[str, Any]]:
     """One plain dict per item (network meta-analysis results, safety figures, statements or
-    visits), in order; no pandas needed. Values are numbers, strings and dates."""
+    visits), in order; no pandas needed. Values are numbers, strings and dates.
+
+    A :class:`DoseRecommendation` (alone or among the items) gives one row per reason,
+    each with the answer's status, dose and modality."""
+    if isinstance(items, DoseRecommendation):
+        return _dose_recommendation(items)
     rows = []
     for index, item in enumerate(items):
+        if isinstance(item, DoseRecommendation):
+            rows += _dose_recommendation(item)
+            continue
         row = _ROWS.get(type(item))
         if row is None:
-            kinds = ", ".join(kind.__name__ for kind in _ROWS)
+            kinds = ", ".join([*(kind.__name__ for kind in _ROWS), "DoseRecommendation"])
             raise InvalidInputError(
                 f"items[{index}]", f"must be one of {kinds}, got {type(item).__name__}"
             )
@@ -85,13 +120,12 @@ def as_records(
     return rows
 
 
-def as_frame(items: Iterable[MeanDifference | SafetyFigure | Statement | Visit]) -> pd.DataFrame:
-    """:func:`as_records` as a pandas DataFrame (pandas must be installed, e.g. the ``cohort``
-    extra)."""
+def as_frame(items: Items) -> pd.DataFrame:
+    """:func:`as_records` as a pandas DataFrame; needs pandas only (the ``frame`` extra)."""
     try:
         import pandas as pd
     except ImportError:
-        raise ImportError(
-            "as_frame needs pandas; install 'baricitinib-guideline[cohort]'"
-        ) from None
+        from ._install import missing_extra
+
+        raise missing_extra("as_frame", "frame", "pandas") from None
     return pd.DataFrame.from_records(as_records(items))

@@ -7,9 +7,14 @@ import baricitinib_guideline
 project = "baricitinib_guideline"
 author = "baricitinib_guideline contributors"
 copyright = "2026, baricitinib_guideline contributors"
-release = baricitinib_guideline.__version__
+release = baricitinib_guideline.__version__  # from the package metadata
 
-extensions = ["sphinx.ext.autodoc", "sphinx.ext.doctest", "sphinx.ext.napoleon"]
+extensions = [
+    "sphinx.ext.autodoc",
+    "sphinx.ext.doctest",
+    "sphinx.ext.napoleon",
+    "sphinx_copybutton",
+]
 autodoc_member_order = "bysource"
 autodoc_typehints = "description"
 autodoc_default_options = {"members": True, "undoc-members": False}
@@ -17,7 +22,11 @@ autodoc_default_options = {"members": True, "undoc-members": False}
 html_theme = "furo"
 html_title = "baricitinib_guideline"
 exclude_patterns = ["_build", "_generated"]
-doctest_global_setup = "import datetime as dt\nimport baricitinib_guideline as bg"
+# Every page shows its own imports: the doctests run with no hidden setup, so what a
+# reader copies runs as it is. The copy button leaves out the prompts and the output.
+copybutton_prompt_text = r">>> |\.\.\. |\$ "
+copybutton_prompt_is_regexp = True
+copybutton_only_copy_prompt_lines = True
 
 
 def setup(app: object) -> dict[str, bool]:
@@ -244,8 +253,23 @@ def setup(app: object) -> dict[str, bool]:
 
         def run(self) -> list[nodes.Node]:
             import argparse
+            import contextlib
+            import importlib
+            import io
 
-            from baricitinib_guideline.cli import build_parser
+            from baricitinib_guideline.cli import _EXTRA_COMMANDS, build_parser
+
+            def extra_help(name: str) -> str:
+                """An extra's command's own help, from its own parser."""
+                module, function, extra = _EXTRA_COMMANDS[name]
+                try:
+                    command = getattr(importlib.import_module(module), function)
+                except ImportError:
+                    return f"(install the {extra} extra to see this command's options)"
+                buffer = io.StringIO()
+                with contextlib.redirect_stdout(buffer), contextlib.suppress(SystemExit):
+                    command(["--help"])
+                return buffer.getvalue()
 
             parser = build_parser()
             lines = [".. code-block:: text", ""]
@@ -253,6 +277,7 @@ def setup(app: object) -> dict[str, bool]:
             for action in parser._actions:
                 if isinstance(action, argparse._SubParsersAction):
                     for name, sub in action.choices.items():
+                        text = extra_help(name) if name in _EXTRA_COMMANDS else sub.format_help()
                         lines += [
                             "",
                             f".. rubric:: {name}",
@@ -260,7 +285,7 @@ def setup(app: object) -> dict[str, bool]:
                             ".. code-block:: text",
                             "",
                         ]
-                        lines += ["   " + line for line in sub.format_help().splitlines()]
+                        lines += ["   " + line for line in text.splitlines()]
             container = nodes.container()
             self.state.nested_parse(StringList(lines), self.content_offset, container)
             return container.children
@@ -274,9 +299,9 @@ def setup(app: object) -> dict[str, bool]:
 
         folder = pathlib.Path(__file__).parent / "_generated"
         folder.mkdir(exist_ok=True)
-        plot.forest().figure.savefig(folder / "forest.png", dpi=110)
+        plot.forest().savefig(folder / "forest.png", dpi=110)
         schedule = monitoring_schedule(dt.date(2026, 1, 31), until=dt.date(2026, 12, 31))
-        plot.visits(schedule).figure.savefig(folder / "visits.png", dpi=110)
+        plot.visits(schedule).savefig(folder / "visits.png", dpi=110)
 
     app.connect("builder-inited", figures)  # type: ignore[attr-defined]
     app.add_directive("cli-help", CliHelp)  # type: ignore[attr-defined]

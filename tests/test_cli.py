@@ -100,7 +100,7 @@ def test_patient_options(args: list[str], line: str, capsys: pytest.CaptureFixtu
         (["--age", "-3y"], "age"),
         (["--age", "8y", "--weight", "nan kg"], "--weight"),
         (["--age", "8y", "--weight", "900kg"], "weight"),
-        (["--birth-date", "2030-01-01", "--on", "2026-01-01"], "birth_date"),
+        (["--birth-date", "2030-01-01", "--on", "2026-01-01"], "--birth-date:"),
         (["--birth-date", "yesterday"], "--birth-date"),
         (["--age", "8y", "--birth-date", "2018-01-01"], "--age"),
         (["--weight", "25kg"], "--age"),
@@ -152,7 +152,7 @@ SUBCOMMANDS = [
         ["monitoring", "--start", "2026-01-31", "--until", "2026-06-30"],
         "2026-04-25  full blood count",
     ),
-    (["evidence"], "4 mg vs placebo, EASI: mean difference -7.5 (-9.4 to -5.6)"),
+    (["evidence"], "4 mg vs placebo, EASI: mean difference -7.5 (95 % CI -9.4 to -5.6)"),
     (
         ["explain", "--age", "8y", "--weight", "25kg"],
         "- [dose.child.low] guideline Recommendation",
@@ -207,15 +207,15 @@ def test_version_and_help_with_examples(capsys: pytest.CaptureFixture[str]) -> N
 @pytest.mark.parametrize(
     ("args", "words"),
     [
-        (["--age", "8y", "--weight", "-5kg"], "weight: must not be negative"),
+        (["--age", "8y", "--weight", "-5kg"], "error: --weight: must not be negative"),
         (["--age", "8y", "--on", "2026-01-01"], "--on: goes with --birth-date"),
         (["monitoring", "--start", "2026-02-01"], "--until"),
         (
             ["monitoring", "--start", "2026-02-01", "--until", "2026-01-01"],
-            "until: must not be before start",
+            "error: --until: must not be before start",
         ),
         (["monitoring", "--start", "soon", "--until", "2026-01-01"], "--start"),
-        (["screening", "--age", "-2y"], "age: must not be negative"),
+        (["screening", "--age", "-2y"], "error: --age: must not be negative"),
         (
             ["explain", "--age", "8y", "--current-dose", "4mg", "--response", "better"],
             "invalid choice",
@@ -289,3 +289,155 @@ def test_a_broken_patient_file_names_the_json_path(tmp_path: Any) -> None:
     done = run(["dose", "--patient", str(path)])
     assert done.returncode == 2
     assert "$.age.unit" in done.stderr
+
+
+# Item 12 of issue 19: the command line as a newcomer meets it.
+
+
+def test_every_command_is_listed_in_the_help_and_the_cli_page() -> None:
+    from baricitinib_guideline.cli import _EXTRA_COMMANDS, SUBCOMMANDS, build_parser
+
+    text = build_parser().format_help()
+    listed = text.split("positional arguments:", 1)[1].split("options:", 1)[0]
+    for name in (*SUBCOMMANDS, *_EXTRA_COMMANDS):
+        assert f"\n    {name} " in listed or f"\n    {name}\n" in listed, name
+    assert "audit" in _EXTRA_COMMANDS
+    assert "serve" in _EXTRA_COMMANDS
+    # tests/test_docs.py checks the CLI page shows the extras' own help.
+
+
+def test_every_option_has_help() -> None:
+    import argparse
+
+    from baricitinib_guideline.cli import build_parser
+
+    parser = build_parser()
+    (commands,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+    without = [
+        f"{name} {' '.join(action.option_strings)}"
+        for name, sub in commands.choices.items()
+        for action in sub._actions
+        if action.option_strings and not (action.help or "").strip()
+    ]
+    assert without == []
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--age", "8y", "--weight", "900kg"], "error: --weight: "),
+        (
+            ["--age", "70y", "--creatinine-clearance", "-5mL/min"],
+            "error: --creatinine-clearance: ",
+        ),
+        (["--age", "40y", "--neutrophils", "-1 10*9/L"], "error: --neutrophils: "),
+        (["--age", "200y"], "error: --age: "),
+    ],
+    ids=["weight", "clearance", "lab", "age"],
+)
+def test_errors_name_the_option_as_typed(args: list[str], words: str) -> None:
+    assert_fails_in_one_line(args, words)
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--on", "2026-01-01"],
+        ["screening", "--on", "2026-01-01"],
+        ["--json", "--on", "2026-01-01"],
+    ],
+    ids=["dose", "screening", "json"],
+)
+def test_on_alone_is_an_error_not_ignored(args: list[str]) -> None:
+    assert_fails_in_one_line(args, "--on: goes with --birth-date or --fhir")
+
+
+def test_the_patient_line_shows_the_inputs_that_decided(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    args = ["--age", "70y", "--risk", "vte", "--creatinine-clearance", "45mL/min"]
+    args += ["--neutrophils", "0.9 G/L", "--strong-oat3-inhibitor", "--weight", "55lb"]
+    assert main(args) == 0
+    line = capsys.readouterr().out.splitlines()[0]
+    assert line == (
+        "Patient: age 70 year, weight 55 lb, risk factors vte, creatinine clearance 45 mL/min, "
+        "strong oat3 inhibitor, neutrophils 0.9 10*9/L"
+    )
+    assert main(["--age", "30y", "--not-candidate"]) == 0
+    assert capsys.readouterr().out.splitlines()[0] == (
+        "Patient: age 30 year, not a candidate for systemic treatment"
+    )
+
+
+def test_a_closed_reader_ends_without_a_traceback() -> None:
+    """A real pipe whose reader has closed before anything is written."""
+    import os
+
+    read, write = os.pipe()
+    os.close(read)
+    try:
+        done = subprocess.run(
+            [sys.executable, "-m", "baricitinib_guideline", "statements"],
+            stdout=write,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(write)
+    assert done.returncode == 0
+    assert done.stderr == ""
+
+
+@pytest.mark.parametrize("args", [["statements"], ["--help"]], ids=["answer", "help"])
+def test_a_full_disk_is_one_line_not_a_traceback(args: list[str]) -> None:
+    with open("/dev/full", "w") as full:
+        done = subprocess.run(
+            [sys.executable, "-m", "baricitinib_guideline", *args],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1
+    assert "cannot write the output (No space left on device)" in lines[0]
+
+
+@pytest.mark.parametrize(
+    "args", [["evidence"], ["screening", "--age", "30y"], ["--age", "70y", "--weight", "70 µg"]]
+)
+def test_an_ascii_terminal_gets_ascii_without_a_traceback(args: list[str]) -> None:
+    import os
+
+    done = subprocess.run(
+        [sys.executable, "-m", "baricitinib_guideline", *args],
+        capture_output=True,
+        timeout=60,
+        check=False,
+        env={**os.environ, "PYTHONIOENCODING": "ascii"},
+    )
+    assert b"Traceback" not in done.stderr
+    assert done.returncode in (0, 2)
+    done.stdout.decode("ascii")  # every byte is ASCII
+    done.stderr.decode("ascii")
+    if args == ["evidence"]:
+        assert b"95 % CI -9.4 to -5.6), +++o moderate" in done.stdout
+
+
+@pytest.mark.parametrize("args", [["statements"], ["--help"]], ids=["answer", "help"])
+def test_a_closed_standard_output_is_one_line_not_a_traceback(args: list[str]) -> None:
+    """Started with stdout closed (``>&-``): Python has no sys.stdout at all."""
+    command = " ".join([f"'{sys.executable}'", "-m", "baricitinib_guideline", *args])
+    done = subprocess.run(
+        f"{command} >&-", shell=True, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert done.returncode == 1
+    assert "Traceback" not in done.stderr
+    assert done.stderr.strip().splitlines() == [
+        "baricitinib-guideline: error: cannot write the output (standard output is closed)"
+    ]

@@ -49,3 +49,46 @@ def test_the_cli_page_is_the_parsers_help(built: pathlib.Path) -> None:
     page = html.unescape(re.sub(r"<[^>]+>", "", (built / "cli.html").read_text(encoding="utf-8")))
     for command in ("dose", "screening", "monitoring", "evidence", "explain", "statements"):
         assert f"usage: baricitinib-guideline {command}" in page
+    # The extras' commands with their own options (issue 19, item 12).
+    assert "usage: baricitinib-guideline serve" in page
+    assert "--trusted-issuers" in page
+    assert "usage: baricitinib-guideline audit" in page
+
+
+def test_every_page_shows_the_imports_its_examples_use() -> None:
+    """No hidden setup: what a reader copies from a page runs as it is (issue 19, item 7)."""
+    conf = (DOCS / "conf.py").read_text(encoding="utf-8")
+    assert "doctest_global_setup" not in conf
+    for page in sorted(DOCS.glob("*.rst")):
+        text = page.read_text(encoding="utf-8")
+        assert "testsetup" not in text, page.name
+        prompts = [line.strip()[4:] for line in text.splitlines() if line.strip()[:4] == ">>> "]
+        for name, statement in (
+            ("bg", "import baricitinib_guideline as bg"),
+            ("dt", "import datetime as dt"),
+        ):
+            uses = [i for i, line in enumerate(prompts) if re.search(rf"\b{name}\.", line)]
+            if uses:
+                assert statement in prompts, (page.name, statement)
+                assert prompts.index(statement) < uses[0], (page.name, statement)
+
+
+def test_the_examples_run_as_doctests_without_setup(tmp_path: pathlib.Path) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "sphinx", "-q", "-b", "doctest", str(DOCS), str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    report = (tmp_path / "output.txt").read_text(encoding="utf-8")
+    assert done.returncode == 0, report
+    assert "0 failures in tests" in report
+    assert re.search(r"\n\s*[1-9]\d* tests", report)
+
+
+def test_a_copy_button_and_a_quick_start(built: pathlib.Path) -> None:
+    index = (built / "index.html").read_text(encoding="utf-8")
+    assert "copybutton" in index
+    assert "Quick start" in index
+    assert "pip install -e ." in html.unescape(re.sub(r"<[^>]+>", "", index))

@@ -594,7 +594,7 @@ def test_evidence_follows_the_nma_results() -> None:
         assert resource["certainty"][0]["rating"]["coding"][0][
             "code"
         ] == result.certainty.name.lower().replace("_", "-")
-        assert resource["synthesisType"]["coding"][0]["code"] == "NMA"
+        assert resource["synthesisType"]["coding"][0]["code"] == "combined-NMA"
         roles = [v["variableRole"]["coding"][0]["code"] for v in resource["variableDefinition"]]
         assert roles == ["population", "exposure", "referenceExposure", "measuredVariable"]
 
@@ -650,7 +650,7 @@ def test_plan_definition_numbers_come_from_the_knowledge_base() -> None:
     assert f">= {chapter.CHILD_MIN_WEIGHT_KG:g} 'kg'" in low
     assert f"< {chapter.CHILD_HIGH_WEIGHT_KG:g} 'kg'" in low
     assert (
-        f">= {chapter.OLDER_ADULT_AGE_MONTHS // 12}"
+        f">= {chapter.OLDER_ADULT_AGE_MONTHS // 12:g} or"
         in doses["dose-risk-reduced"]["condition"][0]["expression"]["expression"]
     )
     monitoring = fhir.plan_definition()["action"][2]

@@ -238,7 +238,8 @@ def test_strict_json_refuses(text: str, cls: Any, path: str) -> None:
 def test_a_monitoring_schedule_round_trips_with_a_schema_version() -> None:
     visits = bg.monitoring_schedule(dt.date(2026, 1, 31), until=dt.date(2027, 1, 31))
     text = bg.to_json(visits)
-    assert text.startswith('{"schema_version": 1, "items": [')
+    assert text.startswith('{"schema_version": 1, "knowledge_version": ')
+    assert json.loads(text)["knowledge_version"] == bg.KNOWLEDGE_VERSION
     assert bg.from_json(text, tuple[bg.Visit, ...]) == visits
     legacy = bg.converter.unstructure(visits)
     assert bg.from_json(json.dumps(legacy), tuple[bg.Visit, ...]) == visits

@@ -15,11 +15,11 @@ import baricitinib_guideline as bg
 from baricitinib_guideline import plot
 
 
-def painted(axes: Any) -> float:
+def painted(figure: Any) -> float:
     """The share of the figure's pixels that are not white, after a real render to PNG."""
     from matplotlib.backends.backend_agg import FigureCanvasAgg
 
-    canvas = FigureCanvasAgg(axes.figure)
+    canvas = FigureCanvasAgg(figure)
     buffer = io.BytesIO()
     canvas.print_png(buffer)  # type: ignore[no-untyped-call]
     assert buffer.getvalue().startswith(b"\x89PNG")
@@ -28,17 +28,63 @@ def painted(axes: Any) -> float:
 
 
 def test_forest_draws_every_result_with_its_certainty() -> None:
-    axes = plot.forest()
-    labels = [t.get_text() for t in axes.get_yticklabels()]
+    figure = plot.forest()
+    labels = [t.get_text() for axes in figure.axes for t in axes.get_yticklabels()]
     assert len(labels) == len(bg.nma_results())
     assert "peak pruritus NRS, 4 mg  ⊕⊕⊕⊕ high" in labels
     assert "EASI, 2 mg  ⊕⊕⊕○ moderate" in labels
-    assert painted(axes) > 0.02
+    assert painted(figure) > 0.02
+
+
+def test_forest_returns_a_figure_a_notebook_shows() -> None:
+    from matplotlib.figure import Figure
+
+    assert isinstance(plot.forest(), Figure)
+    schedule = bg.monitoring_schedule(dt.date(2026, 1, 31), until=dt.date(2026, 12, 31))
+    assert isinstance(plot.visits(schedule), Figure)
+
+
+def test_forest_has_one_axis_per_outcome_scale() -> None:
+    figure = plot.forest()
+    assert len(figure.axes) == len(bg.Outcome)
+    for axes, outcome in zip(figure.axes, bg.Outcome, strict=True):
+        labels = {t.get_text().split(",")[0] for t in axes.get_yticklabels()}
+        assert labels == {outcome.label}
+        assert axes.get_xlabel().startswith(outcome.label)
+
+
+def test_forest_labels_are_inside_the_image() -> None:
+    """No x-label or tick label is clipped at the figure's edge when saved."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    figure = plot.forest()
+    canvas = FigureCanvasAgg(figure)
+    canvas.draw()  # type: ignore[no-untyped-call]
+    renderer = canvas.get_renderer()  # type: ignore[no-untyped-call]
+    width, height = canvas.get_width_height()
+    texts = [axes.xaxis.label for axes in figure.axes]
+    texts += [t for axes in figure.axes for t in axes.get_yticklabels()]
+    for text in texts:
+        box = text.get_window_extent(renderer)
+        assert box.x0 >= 0, text.get_text()
+        assert box.y0 >= 0, text.get_text()
+        assert box.x1 <= width, text.get_text()
+        assert box.y1 <= height, text.get_text()
+
+
+def test_forest_legend_says_the_range_is_the_95_ci() -> None:
+    (legend,) = plot.forest().legends
+    texts = [t.get_text() for t in legend.get_texts()]
+    assert "2 mg: mean difference (95 % CI)" in texts
+    assert "4 mg: mean difference (95 % CI)" in texts
+    assert "minimal important difference" in texts
 
 
 def test_forest_marks_only_confirmed_minimal_important_differences() -> None:
-    axes = plot.forest()
-    dashed = [line for line in axes.get_lines() if line.get_linestyle() == "--"]
+    figure = plot.forest()
+    dashed = [
+        line for axes in figure.axes for line in axes.get_lines() if line.get_linestyle() == "--"
+    ]
     # DLQI and peak pruritus NRS are confirmed (two doses each); POEM and EASI are not.
     assert len(dashed) == 4
     assert {tuple(np.asarray(line.get_xdata()).tolist()) for line in dashed} == {(-4.0, -4.0)}
@@ -46,10 +92,11 @@ def test_forest_marks_only_confirmed_minimal_important_differences() -> None:
 
 def test_visits_timeline() -> None:
     schedule = bg.monitoring_schedule(dt.date(2026, 1, 31), until=dt.date(2026, 12, 31))
-    axes = plot.visits(schedule)
+    figure = plot.visits(schedule)
+    (axes,) = figure.axes
     assert len(axes.texts) == len(schedule)
     assert axes.texts[1].get_text().startswith("2026-04-25\nfull blood count\nlipid profile")
-    assert painted(axes) > 0.01
+    assert painted(figure) > 0.01
 
 
 @pytest.mark.parametrize(
@@ -72,3 +119,31 @@ def test_drawing_touches_no_global_matplotlib_state() -> None:
         [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
     )
     assert done.stdout.strip() == "False"
+
+
+def test_the_executed_notebook_shows_its_figures_as_images() -> None:
+    """The shipped notebook draws with plot.forest() alone, and its output is a real PNG."""
+    import base64
+    import pathlib
+
+    import nbclient
+    import nbformat
+
+    path = pathlib.Path(__file__).resolve().parent.parent / "examples" / "tutorial.ipynb"
+    notebook = nbformat.read(path, as_version=4)  # type: ignore[no-untyped-call]
+    sources = "\n".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
+    assert "BytesIO" not in sources
+    nbclient.NotebookClient(notebook, timeout=120, kernel_name="python3").execute(
+        cwd=str(path.parent)
+    )
+    images = [
+        base64.b64decode(output["data"]["image/png"])
+        for cell in notebook.cells
+        if cell.cell_type == "code" and "plot." in cell.source
+        for output in cell.get("outputs", [])
+        if "image/png" in output.get("data", {})
+    ]
+    assert len(images) == 2  # the forest plot and the visits
+    for image in images:
+        assert image.startswith(b"\x89PNG\r\n\x1a\n")
+        assert len(image) > 10_000

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import datetime as dt
+import pathlib
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
 
 import pytest
 
@@ -10,6 +14,7 @@ import baricitinib_guideline as bg
 from baricitinib_guideline import Q_
 
 OLDER = bg.Patient(age=Q_(70, "year"))
+ROOT = pathlib.Path(__file__).resolve().parent.parent
 
 
 def test_a_decision_prints_in_the_cli_layout_not_as_a_repr() -> None:
@@ -34,7 +39,7 @@ def test_plans_visits_and_evidence_print_readably() -> None:
     )
     result = bg.nma_result(Q_(4, "mg"), bg.Outcome.PEAK_PRURITUS_NRS)
     assert str(result) == (
-        "4 mg vs placebo, peak pruritus NRS: mean difference -1.6 (-2 to -1.3), ⊕⊕⊕⊕ high "
+        "4 mg vs placebo, peak pruritus NRS: mean difference -1.6 (95 % CI -2 to -1.3), ⊕⊕⊕⊕ high "
         "[guideline Certainty of evidence [1, 2]]"
     )
 
@@ -42,8 +47,7 @@ def test_plans_visits_and_evidence_print_readably() -> None:
 def test_html_is_escaped() -> None:
     plan = bg.screening_plan(bg.Patient(age=Q_(30, "year")))
     html = plan._repr_html_()
-    assert html.startswith('<pre class="baricitinib-guideline">')
-    assert "<" not in html[len('<pre class="baricitinib-guideline">') : -len("</pre>")]
+    assert html.startswith('<table class="baricitinib-guideline">')
     reason = bg.Reason(code="x", text="<script>alert(1)</script>", source=bg.RECOMMENDATION.source)
     decision = bg.DoseRecommendation(status=bg.Status.NOT_RECOMMENDED, reasons=(reason,))
     assert "<script>" not in decision._repr_html_()
@@ -70,6 +74,85 @@ def test_an_unknown_outcome_lists_the_valid_ones() -> None:
         bg.InvalidInputError, match="'easi' is not one of EASI, POEM, PEAK_PRURITUS_NRS, DLQI"
     ):
         bg.nma_result(Q_(2, "mg"), "easi")
+
+
+def parse_table(html: str) -> ET.Element:
+    """The HTML as XML: well formed, one table."""
+    root = ET.fromstring(html)
+    assert root.tag == "table"
+    return root
+
+
+def test_a_dose_shows_in_notebooks_as_a_table_with_linked_sources() -> None:
+    result = bg.recommend(bg.Patient(age=Q_(70, "year"), risk_factors={"VTE"}))
+    table = parse_table(result._repr_html_())
+    cells = {
+        row.findtext("th"): "".join(row.find("td").itertext())  # type: ignore[union-attr]
+        for row in table.iter("tr")
+        if row.find("th") is not None and row.find("td") is not None
+    }
+    assert cells["Status"] == "RECOMMENDED"
+    assert cells["Dose"] == "2 mg once daily (recommended)"
+    reasons = [list(row.findall("td")) for row in table.iter("tr") if len(row.findall("td")) == 2]
+    texts = ["".join(r[0].itertext()) for r in reasons]
+    assert texts[: len(result.reasons)] == [r.text for r in result.reasons]
+    assert texts[len(result.reasons) :] == [
+        f"Alternative: {o.regimen} ({o.modality.label}) {o.condition}" for o in result.alternatives
+    ]
+    reasons = reasons[: len(result.reasons)]
+    links = [a.get("href") for row in reasons for a in row[1].iter("a")]
+    assert links
+    assert all(str(href).startswith("https://") for href in links)
+    statements = [code.text for row in reasons for code in row[1].iter("code")]
+    assert statements == [r.source.statement for r in result.reasons]
+
+
+def test_a_mean_difference_says_its_range_is_the_95_ci() -> None:
+    """Issue 23 item 1, in text and in the notebook table."""
+    result = bg.nma_result(Q_(2, "mg"), bg.Outcome.EASI)
+    assert "mean difference -5.1 (95 % CI -6.9 to -3.4)" in str(result)
+    table = parse_table(result._repr_html_())
+    assert "-5.1 (95 % CI -6.9 to -3.4)" in "".join(table.itertext())
+
+
+def test_repr_is_concise() -> None:
+    result = bg.recommend(bg.Patient(age=Q_(8, "year"), weight=Q_(25, "kg")))
+    plan = bg.screening_plan(bg.Patient(age=Q_(30, "year"), suspected_hepatitis_b=True))
+    assert len(repr(result)) < 400
+    assert len(repr(plan)) < 400
+    assert repr(result).startswith("DoseRecommendation(status=Status.RECOMMENDED, regimen='2 mg")
+    assert all(reason.code in repr(result) for reason in result.reasons)
+    assert repr(plan).startswith("ScreeningPlan(baseline={FULL_BLOOD_COUNT, HEPATITIS_B")
+
+
+def test_a_dose_as_records_and_frame_one_row_per_reason() -> None:
+    result = bg.recommend(bg.Patient(age=Q_(8, "year"), weight=Q_(25, "kg")))
+    records = bg.as_records(result)
+    assert [r["reason_code"] for r in records] == [r.code for r in result.reasons]
+    assert {r["status"] for r in records} == {"RECOMMENDED"}
+    assert {r["dose_mg"] for r in records} == {2.0}
+    assert records[0]["statement"] == result.reasons[0].source.statement
+    frame = bg.as_frame(result)
+    assert len(frame) == len(result.reasons)
+    missing = bg.recommend(bg.Patient(age=Q_(8, "year")))
+    assert {r["missing"] for r in bg.as_records([missing])} == {"weight"}
+
+
+def test_as_frame_needs_pandas_only() -> None:
+    """The frame extra names pandas alone; the message names the extra and a checkout."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert [d.split(">")[0] for d in project["optional-dependencies"]["frame"]] == ["pandas"]
+    code = (
+        "import sys; sys.modules['pandas'] = None; import baricitinib_guideline as bg\n"
+        "try:\n    bg.as_frame(bg.nma_results())\nexcept ImportError as e:\n    print(e)"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=True
+    )
+    assert "'frame' extra" in done.stdout
+    assert "pip install -e '.[frame]'" in done.stdout
 
 
 def test_records_and_frames() -> None:
@@ -116,3 +199,15 @@ def test_lab_values_in_the_units_reports_print(text: str, value: float, unit: st
 def test_a_lab_unit_that_cannot_be_read_is_invalid_input_not_a_pint_error(text: str) -> None:
     with pytest.raises(bg.InvalidInputError):
         bg.Labs(neutrophils=bg.quantity(0.4, text))
+
+
+def test_visits_and_safety_figures_show_as_tables_with_linked_sources() -> None:
+    visit = bg.monitoring_schedule(dt.date(2026, 1, 31), until=dt.date(2026, 6, 1))[1]
+    table = parse_table(visit._repr_html_())
+    text = "".join(table.itertext())
+    assert visit.date.isoformat() in text
+    assert [code.text for code in table.iter("code")] == [s.statement for s in visit.sources]
+    assert any(a.get("href", "").startswith("https://") for a in table.iter("a"))
+    figure = bg.safety_figures()[0]
+    table = parse_table(figure._repr_html_())
+    assert figure.population in "".join(table.itertext())

@@ -45,6 +45,11 @@ def validate(resource: dict[str, Any]) -> None:
     Needs the ``fhir`` extra; raises pydantic's ``ValidationError`` when the
     resource does not conform.
     """
-    from fhir.resources.R4B import get_fhir_model_class
+    try:
+        from fhir.resources.R4B import get_fhir_model_class
+    except ImportError:
+        from .._install import missing_extra
+
+        raise missing_extra("fhir.validate", "fhir", "fhir.resources") from None
 
     get_fhir_model_class(resource["resourceType"]).model_validate(resource)

@@ -1,16 +1,21 @@
 """FHIR R4B resources from the library's answers and knowledge, as plain dicts.
 
 Every number and text comes from the knowledge layer or the answer passed in;
-every unit is a UCUM code. The tests validate each resource with the
-``fhir.resources`` R4B models and check the CPG-on-FHIR rules this module
-relies on.
+every unit is a UCUM code. Each resource carries a short generated XHTML
+narrative (``text``) and the knowledge version it was written from
+(``meta.tag``, system :data:`KNOWLEDGE_VERSION_TAG`). Codes follow the CPG IG
+2.0.0 (STU2) and HL7 Terminology as tabled in the docs; the tests validate
+each resource with the ``fhir.resources`` R4B models and check every code
+against an extract of the code system it names.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import html
 import math
 import re
+from collections.abc import Sequence
 from typing import Any, Final
 
 from ..errors import InvalidInputError
@@ -31,6 +36,7 @@ from ..units import QuantityT, canonical, to_json_unit
 __all__ = [
     "ARROW_SYSTEM",
     "CANONICAL_BASE",
+    "KNOWLEDGE_VERSION_TAG",
     "arrow_code_system",
     "citations",
     "evidence",
@@ -50,7 +56,12 @@ QUALITY_EXTENSION: Final = "http://hl7.org/fhir/StructureDefinition/cqf-qualityO
 DIRECTION_EXTENSION: Final = (
     "http://hl7.org/fhir/uv/cpg/StructureDefinition/cpg-directionOfRecommendation"
 )
-DIRECTION_SYSTEM: Final = "http://hl7.org/fhir/uv/cpg/CodeSystem/cpg-recommendation-direction"
+# CPG IG 2.0.0 (STU2) names the code system with a "-cs" suffix (1.0.0 had none); the
+# direction extension binds it (through cpg-recommendation-direction-vs) as required.
+DIRECTION_SYSTEM: Final = "http://hl7.org/fhir/uv/cpg/CodeSystem/cpg-recommendation-direction-cs"
+KNOWLEDGE_VERSION_TAG: Final = f"{CANONICAL_BASE}:knowledge-version"
+"""The ``meta.tag`` system whose code is the knowledge version a resource was written from."""
+XHTML: Final = "http://www.w3.org/1999/xhtml"
 
 # The guideline's arrows, mapped to the CPG strength and direction codes.
 _ARROWS: Final[dict[Strength, tuple[str | None, str | None]]] = {
@@ -110,6 +121,31 @@ def _cite(source: Source) -> str:
     return f"[{where}]"
 
 
+def _xhtml(heading: str, lines: Sequence[str] = ()) -> str:
+    """A narrative ``div``: a bold heading, then the lines as a list; all text escaped."""
+    body = f"<p><b>{html.escape(heading, quote=False)}</b></p>"
+    if lines:
+        items = "".join(f"<li>{html.escape(line, quote=False)}</li>" for line in lines)
+        body += f"<ul>{items}</ul>"
+    return f'<div xmlns="{XHTML}">{body}</div>'
+
+
+def _finish(resource: dict[str, Any], heading: str, lines: Sequence[str] = ()) -> dict[str, Any]:
+    """``resource`` with its knowledge-version tag and a generated narrative, keys in the
+    order FHIR writes them (type, id, meta, text, then the rest)."""
+    head = {"resourceType": resource["resourceType"]}
+    if "id" in resource:
+        head["id"] = resource["id"]
+    tag = {"system": KNOWLEDGE_VERSION_TAG, "code": KNOWLEDGE_VERSION}
+    rest = {key: value for key, value in resource.items() if key not in head}
+    return {
+        **head,
+        "meta": {"tag": [tag]},
+        "text": {"status": "generated", "div": _xhtml(heading, lines)},
+        **rest,
+    }
+
+
 # The proposal ----------------------------------------------------------------
 
 
@@ -127,7 +163,7 @@ def medication_request(
     if regimen is None:
         return None
     dose = _number(regimen.dose_mg)
-    return {
+    request: dict[str, Any] = {
         "resourceType": "MedicationRequest",
         "status": "draft",
         "intent": "proposal",
@@ -145,6 +181,11 @@ def medication_request(
             {"text": f"{reason.text} {_cite(reason.source)}"} for reason in recommendation.reasons
         ],
     }
+    return _finish(
+        request,
+        f"Proposal (draft): baricitinib {regimen} for {subject}",
+        [note["text"] for note in request["note"]],
+    )
 
 
 # Evidence and citations ------------------------------------------------------
@@ -156,7 +197,7 @@ def _role(code: str) -> dict[str, Any]:
 
 def _evidence(result: MeanDifference) -> dict[str, Any]:
     dose = _number(result.dose_mg)
-    return {
+    resource: dict[str, Any] = {
         "resourceType": "Evidence",
         "id": result.source.statement.replace(".", "-").replace("_", "-"),
         "status": "active",
@@ -181,9 +222,11 @@ def _evidence(result: MeanDifference) -> dict[str, Any]:
         "synthesisType": {
             "coding": [
                 {
+                    # The chapter's NMA pools the placebo-controlled trials (direct) with the
+                    # rest of the network (indirect): "combined-NMA", not "indirect-NMA".
                     "system": f"{_TERMINOLOGY}/synthesis-type",
-                    "code": "NMA",
-                    "display": "Network meta-analysis",
+                    "code": "combined-NMA",
+                    "display": "combined direct plus indirect network meta-analysis",
                 }
             ]
         },
@@ -222,6 +265,10 @@ def _evidence(result: MeanDifference) -> dict[str, Any]:
         "certainty": [
             {
                 "description": f"GRADE {result.certainty.symbols}",
+                "type": {
+                    "coding": [{"system": f"{_TERMINOLOGY}/certainty-type", "code": "Overall"}],
+                    "text": "Overall certainty of the evidence (GRADE)",
+                },
                 "rating": {
                     "coding": [
                         {
@@ -236,6 +283,7 @@ def _evidence(result: MeanDifference) -> dict[str, Any]:
             _citation_artifact(REFERENCES[n - 1]) for n in result.source.references
         ],
     }
+    return _finish(resource, resource["title"], [str(result), resource["description"]])
 
 
 def _statement_text(source: Source) -> str:
@@ -274,7 +322,7 @@ def _citation(citation: Citation) -> dict[str, Any]:
     }
     if citation.url:
         artifact["webLocation"] = [{"url": citation.url}]
-    return {
+    resource: dict[str, Any] = {
         "resourceType": "Citation",
         "id": f"reference-{citation.number}",
         "status": "active",
@@ -282,6 +330,7 @@ def _citation(citation: Citation) -> dict[str, Any]:
         "summary": [{"text": str(citation)}],
         "citedArtifact": artifact,
     }
+    return _finish(resource, f"Reference {citation.number} of the chapter", [str(citation)])
 
 
 def citations() -> list[dict[str, Any]]:
@@ -305,7 +354,7 @@ def arrow_code_system() -> dict[str, Any]:
                 "definition": f"EuroGuiDerm {strength.arrow}: '{strength.wording}' ({mapped}).",
             }
         )
-    return {
+    resource: dict[str, Any] = {
         "resourceType": "CodeSystem",
         "id": "euroguiderm-arrows",
         "url": ARROW_SYSTEM,
@@ -316,6 +365,11 @@ def arrow_code_system() -> dict[str, Any]:
         "caseSensitive": True,
         "concept": concepts,
     }
+    return _finish(
+        resource,
+        resource["title"],
+        [f"{concept['code']}: {concept['definition']}" for concept in concepts],
+    )
 
 
 def _strength_extensions(strength: Strength, certainty: Certainty) -> list[dict[str, Any]]:
@@ -362,8 +416,8 @@ def _documentation(source: Source) -> list[dict[str, Any]]:
 
 def _dose_actions() -> list[dict[str, Any]]:
     """One action per dosing band of the chapter, numbers read from the knowledge base."""
-    adult, older = k.ADULT_AGE_MONTHS // 12, k.OLDER_ADULT_AGE_MONTHS // 12
-    youngest = k.LICENCE_MIN_AGE_MONTHS // 12
+    adult, older = int(k.ADULT_AGE_MONTHS // 12), int(k.OLDER_ADULT_AGE_MONTHS // 12)
+    youngest = int(k.LICENCE_MIN_AGE_MONTHS // 12)
     bands = [
         (
             "dose.child.low",
@@ -430,7 +484,7 @@ def plan_definition() -> dict[str, Any]:
     baseline = [test for _, test, _, _ in SCREENING_ITEMS if test is not None]
     monitor = statement("monitor.schedule").source
     screening = statement("screen.baseline").source
-    return {
+    resource: dict[str, Any] = {
         "resourceType": "PlanDefinition",
         "id": "baricitinib-atopic-eczema",
         "url": PLAN_URL,
@@ -498,6 +552,12 @@ def plan_definition() -> dict[str, Any]:
             },
         ],
     }
+    doses = resource["action"][0]["action"]
+    return _finish(
+        resource,
+        f"{resource['title']}: {headline.strength.arrow} {headline.strength.wording} baricitinib",
+        [headline.text, *(action["description"] for action in doses)],
+    )
 
 
 # The patient as a bundle -----------------------------------------------------

@@ -96,11 +96,18 @@ def is_date(name: str) -> Validator:
 
 
 class Readable:
-    """Results that print in the CLI's layout and show, escaped, in notebooks."""
+    """Results that print in the CLI's layout and show in notebooks as an escaped table."""
 
     __slots__ = ()
+
+    def _html_(self) -> str | None:
+        """The notebook table; ``None`` shows the text as preformatted."""
+        return None
 
     def _repr_html_(self) -> str:
         import html
 
+        table = self._html_()
+        if table is not None:
+            return table
         return f'<pre class="baricitinib-guideline">{html.escape(str(self))}</pre>'

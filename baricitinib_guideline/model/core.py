@@ -160,6 +160,38 @@ class DoseRecommendation(Readable):
                 "missing", "must name the inputs exactly when status is INSUFFICIENT_INFORMATION"
             )
 
+    def __repr__(self) -> str:
+        """Concise; ``str()`` reads in full, ``attrs.asdict()`` or ``to_json()`` show every
+        field."""
+        parts = [f"status=Status.{self.status.name}"]
+        if self.regimen is not None and self.modality is not None:
+            parts.append(f"regimen='{self.regimen}'")
+            parts.append(f"modality=Modality.{self.modality.name}")
+        if self.missing:
+            parts.append(f"missing={self.missing!r}")
+        parts.append(f"reasons=<{len(self.reasons)}: {', '.join(r.code for r in self.reasons)}>")
+        if self.alternatives:
+            parts.append(f"alternatives=<{len(self.alternatives)}>")
+        return f"DoseRecommendation({', '.join(parts)})"
+
+    def _html_(self) -> str:
+        from . import _html as h
+
+        fields = [("Status", h.esc(self.status.name))]
+        if self.regimen is not None and self.modality is not None:
+            fields.append(("Dose", f"<b>{h.esc(self.regimen)}</b> ({h.esc(self.modality.label)})"))
+        if self.missing:
+            fields.append(("Missing", h.esc(", ".join(self.missing))))
+        rows = [(h.esc(r.text), h.source(r.source)) for r in self.reasons]
+        rows += [
+            (
+                f"Alternative: {h.esc(o.regimen)} ({h.esc(o.modality.label)}) {h.esc(o.condition)}",
+                h.source(o.source),
+            )
+            for o in self.alternatives
+        ]
+        return h.table("Dose recommendation", fields, ("Reason", "Source"), rows)
+
     def __str__(self) -> str:
         lines = [f"Status: {self.status.name}"]
         if self.regimen is not None and self.modality is not None:

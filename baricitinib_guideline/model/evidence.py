@@ -146,6 +146,11 @@ class ConfidenceInterval:
     def __contains__(self, value: float) -> bool:
         return self.lower <= value <= self.upper
 
+    @property
+    def label(self) -> str:
+        """What the range is, e.g. ``95 % CI``."""
+        return f"{self.level * 100:g} % CI"
+
 
 @frozen
 class MeanDifference(Readable):
@@ -165,10 +170,30 @@ class MeanDifference(Readable):
         if self.estimate not in self.ci:
             raise InvalidInputError("estimate", "must lie inside its confidence interval")
 
+    def _html_(self) -> str:
+        from . import _html as h
+
+        fields = [
+            ("Comparison", h.esc(f"baricitinib {self.dose_mg:g} mg vs {self.comparator}")),
+            ("Outcome", h.esc(f"{self.outcome.label}, up to {self.time_frame_weeks} weeks")),
+            (
+                "Mean difference",
+                h.esc(
+                    f"{self.estimate:g} ({self.ci.label} {self.ci.lower:g} to {self.ci.upper:g})"
+                ),
+            ),
+            (
+                "Certainty",
+                h.esc(f"{self.certainty.symbols} {self.certainty.name.lower().replace('_', ' ')}"),
+            ),
+            ("Source", h.source(self.source)),
+        ]
+        return h.table("Network meta-analysis result", fields)
+
     def __str__(self) -> str:
         return (
             f"{self.dose_mg:g} mg vs placebo, {self.outcome.label}: mean difference "
-            f"{self.estimate:g} ({self.ci.lower:g} to {self.ci.upper:g}), "
+            f"{self.estimate:g} ({self.ci.label} {self.ci.lower:g} to {self.ci.upper:g}), "
             f"{self.certainty.symbols} {self.certainty.name.lower().replace('_', ' ')} "
             f"[{self.source.cite()}]"
         )
@@ -213,6 +238,19 @@ class SafetyFigure(Readable):
     kind: FigureKind = field(validator=instance_of("kind", FigureKind))
     population: str = field(validator=is_text("population", empty=False))
     source: Source = field(validator=instance_of("source", Source))
+
+    def _html_(self) -> str:
+        from . import _html as h
+
+        unit = self.kind.unit
+        value = f"{self.value:g}{'' if unit == '%' else ' '}{unit}"
+        fields = [
+            ("Measure", h.esc(self.measure)),
+            ("Value", h.esc(value)),
+            ("Population", h.esc(self.population)),
+            ("Source", h.source(self.source)),
+        ]
+        return h.table("Safety figure", fields)
 
     def __str__(self) -> str:
         unit = self.kind.unit

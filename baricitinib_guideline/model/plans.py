@@ -109,6 +109,35 @@ class ScreeningPlan(Readable):
     """What stops treatment for this patient whatever the screening shows (a known
     pregnancy, an age outside the licence), most severe first; empty when nothing does."""
 
+    def __repr__(self) -> str:
+        """Concise; ``str()`` reads in full, ``attrs.asdict()`` or ``to_json()`` show every
+        field."""
+        tests = ", ".join(sorted(test.name for test in self.baseline))
+        return (
+            f"ScreeningPlan(baseline={{{tests}}}, items=<{len(self.items)}>, "
+            f"referrals=<{len(self.referrals)}>, notes=<{len(self.notes)}>, "
+            f"alerts=<{len(self.alerts)}>)"
+        )
+
+    def _html_(self) -> str:
+        from . import _html as h
+
+        rows = [("Stops treatment", h.esc(r.text), h.source(r.source)) for r in self.alerts]
+        rows += [
+            (
+                "Before the first tablet",
+                h.esc(item.text),
+                "; ".join(h.source(s) for s in item.sources),
+            )
+            for item in self.items
+        ]
+        rows += [
+            ("Referral", h.esc(f"{r.specialty}, {r.when}"), h.source(r.source))
+            for r in self.referrals
+        ]
+        rows += [("Note", h.esc(n.text), h.source(n.source)) for n in self.notes]
+        return h.table("Screening plan", (), ("", "What", "Source"), rows)
+
     def __str__(self) -> str:
         lines = []
         if self.alerts:
@@ -134,6 +163,17 @@ class Visit(Readable):
     tests: frozenset[LabTest] = field(converter=_tests)
     purpose: str = field(validator=is_text("purpose", empty=False))
     sources: tuple[Source, ...] = field(converter=_sources)
+
+    def _html_(self) -> str:
+        from . import _html as h
+
+        fields = [
+            ("Date", h.esc(self.date.isoformat())),
+            ("Tests", h.esc(", ".join(sorted(test.label for test in self.tests)))),
+            ("Why", h.esc(self.purpose)),
+            ("Sources", "; ".join(h.source(source) for source in self.sources)),
+        ]
+        return h.table("Monitoring visit", fields)
 
     def __str__(self) -> str:
         tests = ", ".join(sorted(test.label for test in self.tests))
