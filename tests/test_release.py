@@ -26,6 +26,19 @@ def test_the_version_has_one_source_the_package_metadata() -> None:
     assert f"\nversion: {project['version']}\n" in citation
 
 
+def test_project_urls_name_only_sources_the_library_cites() -> None:
+    """Installers show [project.urls]; each must be an https address the library itself cites."""
+    urls = importlib.metadata.metadata("baricitinib-guideline").get_all("Project-URL") or []
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    assert set(project["urls"].values()) == {url.rsplit(", ", 1)[1] for url in urls}
+    package = "\n".join(
+        path.read_text(encoding="utf-8") for path in (ROOT / "baricitinib_guideline").rglob("*.py")
+    )
+    for url in project["urls"].values():
+        assert url.startswith("https://")
+        assert url in package, f"{url} is not an address the library cites"
+
+
 def test_every_release_in_the_changelog_is_dated() -> None:
     text = (ROOT / "CHANGELOG.md").read_text(encoding="utf-8")
     headings = re.findall(r"^## (.+)$", text, flags=re.MULTILINE)
