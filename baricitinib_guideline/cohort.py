@@ -339,6 +339,10 @@ def _read_members(series: pd.Series, enum: type[Enum]) -> tuple[np.ndarray[Any, 
     try:
         codes, uniques = pd.factorize(series, use_na_sentinel=True)
         found = np.array([*(code(u) for u in uniques), 0], dtype=np.int64)[codes]
+        if pd.api.types.is_object_dtype(series.dtype):
+            # pandas also counts a Decimal NaN as null; the rule does not.
+            nulls = np.flatnonzero(codes < 0)
+            found[nulls] = [0 if _is_null(v) else -1 for v in _objects(series)[nulls]]
     except TypeError:  # values that cannot be hashed (lists, dicts, a signalling NaN)
         found = np.array([code(value) for value in _objects(series)], dtype=np.int64)
     return np.maximum(found, 0), {wrong: found < 0}

@@ -421,6 +421,7 @@ def _column(values: list[Any], dtype: Any = object) -> pd.Series:
         ("response", ["SUSTAINED_CONTROL", None], "string", "ok"),
         ("response", ["sustained_control", " SUSTAINED_CONTROL"], object, "one of"),
         ("response", [[1], {"a": 1}, b"SUSTAINED_CONTROL", 1, Decimal("sNaN")], object, "one of"),
+        ("response", [Decimal("NaN")], object, "one of"),
     ],
 )
 def test_each_column_kind_has_one_strict_rule(
