@@ -34,7 +34,9 @@ def _weight(value: Any) -> float | None:
 
 
 def _clearance(value: Any) -> float | None:
-    return bg.Patient(age=bg.Q_(40, "year"), creatinine_clearance=value).creatinine_clearance_ml_min
+    return bg.Patient(
+        age=bg.Q_(40, "year"), creatinine_clearance=value
+    ).creatinine_clearance_ml_min
 
 
 def _egfr(value: Any) -> float | None:
@@ -114,7 +116,9 @@ def test_the_threshold_written_in_any_unit_is_the_threshold(
     assert read(_value(exact, unit)) == threshold
 
 
-@pytest.mark.parametrize("relative", [Fraction(1, 10**13), Fraction(5, 10**12), Fraction(1, 10**9)])
+@pytest.mark.parametrize(
+    "relative", [Fraction(1, 10**13), Fraction(5, 10**12), Fraction(1, 10**9)]
+)
 @pytest.mark.parametrize(("read", "threshold", "unit", "factor"), CASES)
 def test_a_value_just_off_the_threshold_stays_on_its_side(
     read: Reader, threshold: float, unit: str, factor: Fraction, relative: Fraction
@@ -122,7 +126,8 @@ def test_a_value_just_off_the_threshold_stays_on_its_side(
     exact = Fraction(threshold) / factor
     below = read(_value(exact * (1 - relative), unit))
     above = read(_value(exact * (1 + relative), unit))
-    assert below is not None and above is not None
+    assert below is not None
+    assert above is not None
     assert below < threshold < above
 
 
