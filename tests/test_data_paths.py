@@ -40,7 +40,12 @@ def test_explain_ends_on_a_cycle() -> None:
     assert bg.explain(loop) == bg.explain(result)
 
 
-CITATION: dict[str, Any] = {"authors": "Someone A", "title": "A title", "journal": "J", "year": 2020}
+CITATION: dict[str, Any] = {
+    "authors": "Someone A",
+    "title": "A title",
+    "journal": "J",
+    "year": 2020,
+}
 
 
 @pytest.mark.parametrize(
