@@ -275,25 +275,34 @@ def _read_numbers(series: pd.Series) -> tuple[np.ndarray[Any, Any], Refused]:
             return values, {_NOT_FINITE: infinite}
         return values, {}
     objects = _objects(series)
-    if (
-        pd.api.types.is_object_dtype(dtype)
-        and pd.api.types.infer_dtype(objects, skipna=False) in _PLAIN_NUMBERS
-    ):
-        try:
+    if pd.api.types.is_object_dtype(dtype) and _plain(objects, _plain_number):
+        try:  # None becomes NaN
             values = np.asarray(objects, dtype=float)
         except (OverflowError, TypeError, ValueError):
             pass
         else:
-            if np.isfinite(values[~np.isnan(values)]).all():
+            if not np.isinf(values).any():
                 return values, {}
     read = [_number(value) for value in objects]
     values = np.array([v if isinstance(v, float) else math.nan for v in read], dtype=float)
     return values, _refused(rows, [v if isinstance(v, str) else None for v in read])
 
 
-# Object columns that hold only Python or numpy ints and floats (NaN included).
-_PLAIN_NUMBERS: Final = frozenset({"floating", "integer", "mixed-integer-float", "empty"})
+def _plain(objects: np.ndarray[Any, Any], allowed: Any) -> bool:
+    """Whether every value's type is ``allowed`` (asked once per type, not per value)."""
+    return all(allowed(kind) for kind in set(map(type, objects)))
+
+
+def _plain_number(kind: type) -> bool:
+    """Python or numpy ints and floats, and None: what numpy converts to float as the rule
+    does (NaN and None as null; a bool is of its own type, not int)."""
+    return kind in (int, float, type(None)) or issubclass(kind, np.integer | np.floating)
+
+
+_NULL_TYPES: Final = (type(None), float, np.float64, np.float32, type(pd.NA), type(pd.NaT))
+"""Types whose values pandas counts as missing and the rule counts as null."""
 _NOT_A_FLAG: Final = "must be true, false or null"
+_BOOL_OR_NULL: Final = frozenset({bool, np.bool_, type(None), float})
 
 
 def _read_flags(series: pd.Series) -> tuple[np.ndarray[Any, Any], Refused]:
@@ -309,11 +318,11 @@ def _read_flags(series: pd.Series) -> tuple[np.ndarray[Any, Any], Refused]:
         truth = series.to_numpy(dtype=bool, na_value=False).astype(np.int8)
         return np.where(series.notna().to_numpy(dtype=bool), truth, np.int8(-1)), {}
     objects = _objects(series)
-    if (
-        pd.api.types.is_object_dtype(dtype)
-        and pd.api.types.infer_dtype(objects, skipna=False) == "boolean"
-    ):
-        return objects.astype(bool).astype(np.int8), {}
+    if pd.api.types.is_object_dtype(dtype) and _plain(objects, _BOOL_OR_NULL.__contains__):
+        known = pd.notna(objects)  # None and NaN are null
+        if _plain(objects[known], (bool, np.bool_).__contains__):  # else a float: refused below
+            truth = objects.astype(bool).astype(np.int8)
+            return np.where(known, truth, np.int8(-1)), {}
     values = np.full(rows, -1, dtype=np.int8)
     why: list[str | None] = [None] * rows
     for row, value in enumerate(objects):
@@ -342,7 +351,9 @@ def _read_members(series: pd.Series, enum: type[Enum]) -> tuple[np.ndarray[Any, 
         if pd.api.types.is_object_dtype(series.dtype):
             # pandas also counts a Decimal NaN as null; the rule does not.
             nulls = np.flatnonzero(codes < 0)
-            found[nulls] = [0 if _is_null(v) else -1 for v in _objects(series)[nulls]]
+            missing = _objects(series)[nulls]
+            if not _plain(missing, lambda kind: kind in _NULL_TYPES):
+                found[nulls] = [0 if _is_null(v) else -1 for v in missing]
     except TypeError:  # values that cannot be hashed (lists, dicts, a signalling NaN)
         found = np.array([code(value) for value in _objects(series)], dtype=np.int64)
     return np.maximum(found, 0), {wrong: found < 0}
