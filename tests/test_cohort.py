@@ -789,3 +789,20 @@ def test_the_audit_command_reads_a_column_of_nulls(tmp_path: Any) -> None:
     expected = cohort.audit(table.to_pandas())
     assert written.column("status").to_pylist() == expected["status"].tolist()
     assert "INVALID" not in expected["status"].tolist()
+
+
+def test_a_number_beside_a_complex_value_keeps_its_value() -> None:
+    df = pd.DataFrame(
+        {
+            "age_years": pd.Series([Fraction(40), 3 + 4j, Decimal("8")], dtype=object),
+            "weight_kg": pd.Series([70, 70, np.float32(25)], dtype=object),
+        }
+    )
+    audited = cohort.audit(df)
+    assert audited["status"].tolist() == [
+        scalar({"age_years": 40.0, "weight_kg": 70.0})[0],
+        "INVALID",
+        scalar({"age_years": 8.0, "weight_kg": 25.0})[0],
+    ]
+    assert audited["recommended_dose_mg"].tolist()[::2] == [4.0, 2.0]
+    assert audited.loc[1, "problem"] == "age_years: must be a real number, got complex"
