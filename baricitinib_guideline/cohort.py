@@ -650,7 +650,7 @@ def run_audit(argv: list[str]) -> int:
     Reads the (partitioned) Parquet dataset ``IN`` lazily with Dask, audits
     each partition and writes ``OUT`` partition by partition, so the data need
     not fit in memory; shows a progress bar. ``OUT`` must not exist or be an
-    empty directory; ``--overwrite`` replaces it. ``OUT`` is never ``IN``, inside
+    empty directory; ``--overwrite`` replaces a non-empty directory. ``OUT`` is never ``IN``, inside
     it or around it. Every input column keeps its Parquet type. ``--scheduler``
     runs it on an existing Dask cluster (``tcp://host:8786``); without it, on
     this machine.
@@ -711,8 +711,8 @@ def run_audit(argv: list[str]) -> int:
 
 
 def _check_target(source: str, target: str, overwrite: bool) -> None:
-    """Refuse an ``OUT`` that is ``IN``, lies inside it or holds it, and an existing
-    non-empty ``OUT`` without ``overwrite``."""
+    """Refuse an ``OUT`` that is ``IN``, lies inside it or holds it, an existing file,
+    and an existing non-empty directory without ``overwrite``."""
     import os
     import posixpath
 
@@ -733,9 +733,11 @@ def _check_target(source: str, target: str, overwrite: bool) -> None:
                 raise InvalidInputError(
                     "OUT", "is the input, lies inside it or holds it; write somewhere else"
                 )
-    if (
-        not overwrite
-        and target_fs.exists(target_path)
-        and (not target_fs.isdir(target_path) or target_fs.ls(target_path))
-    ):
+    if not target_fs.exists(target_path):
+        return
+    if not target_fs.isdir(target_path):
+        raise InvalidInputError(
+            "OUT", "is a file; the audit writes a directory of Parquet files, give another path"
+        )
+    if not overwrite and target_fs.ls(target_path):
         raise InvalidInputError("OUT", "exists and is not empty; give --overwrite to replace it")

@@ -762,7 +762,9 @@ def test_the_audit_command_refuses_an_existing_output_unless_told(
     assert sorted(p.name for p in target.iterdir()) == first
     a_file = tmp_path / "file.txt"
     a_file.write_text("mine")
-    assert main(["audit", str(source), str(a_file)]) == 2
+    for extra in ([], ["--overwrite"]):
+        assert main(["audit", str(source), str(a_file), *extra]) == 2
+        assert "OUT: is a file" in capsys.readouterr().err
     assert a_file.read_text() == "mine"
 
 
