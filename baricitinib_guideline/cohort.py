@@ -248,8 +248,10 @@ def _number(value: object) -> float | str:
         return "must be a number (a Decimal NaN is not one; leave the value null)"
     try:
         number = float(value)
-    except (OverflowError, ValueError, ArithmeticError):
+    except (OverflowError, ArithmeticError):
         number = math.inf
+    except Exception:  # a number type of a library that cannot give a float
+        return f"cannot be read as a number ({type(value).__name__})"
     if not math.isfinite(number):
         return _NOT_FINITE
     return number
@@ -268,7 +270,10 @@ def _read_numbers(series: pd.Series) -> tuple[np.ndarray[Any, Any], Refused]:
             "must be a number, not true or false": series.notna().to_numpy(dtype=bool)
         }
     if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_complex_dtype(dtype):
-        values = series.to_numpy(dtype=float, na_value=np.nan)
+        try:
+            values = series.to_numpy(dtype=float, na_value=np.nan)
+        except Exception:  # an extension type without a float conversion: value by value
+            return _read_numbers(series.astype(object))
         infinite = np.isinf(values)
         if infinite.any():
             values = np.where(infinite, np.nan, values)
@@ -354,7 +359,7 @@ def _read_members(series: pd.Series, enum: type[Enum]) -> tuple[np.ndarray[Any, 
             missing = _objects(series)[nulls]
             if not _plain(missing, lambda kind: kind in _NULL_TYPES):
                 found[nulls] = [0 if _is_null(v) else -1 for v in missing]
-    except TypeError:  # values that cannot be hashed (lists, dicts, a signalling NaN)
+    except Exception:  # values that cannot be hashed (lists, dicts, a signalling NaN)
         found = np.array([code(value) for value in _objects(series)], dtype=np.int64)
     return np.maximum(found, 0), {wrong: found < 0}
 
@@ -592,6 +597,8 @@ def audit_dask(ddf: dd.DataFrame) -> dd.DataFrame:
     """
     import dask.dataframe as dd
 
+    if isinstance(ddf, pd.DataFrame):
+        raise InvalidInputError("ddf", "is a pandas DataFrame: give it to audit()")
     if not isinstance(ddf, dd.DataFrame):
         raise InvalidInputError("ddf", f"must be a Dask DataFrame, got {type(ddf).__name__}")
     meta = audit(ddf._meta)

@@ -508,8 +508,33 @@ def test_audit_dask_and_summary_refuse_what_they_cannot_read(value: Any) -> None
 
 # Any pandas column ---------------------------------------------------------------
 
+
+class _Hostile:
+    """A value that cannot be hashed, compared or made true or false."""
+
+    def __hash__(self) -> int:
+        raise RuntimeError("no hash")
+
+    def __eq__(self, other: object) -> bool:
+        raise RuntimeError("no comparison")
+
+    def __bool__(self) -> bool:
+        raise RuntimeError("no truth")
+
+
+class _BrokenReal:
+    """A number type that says it is real but gives no float."""
+
+    def __float__(self) -> float:
+        raise RuntimeError("no float")
+
+
+Real.register(_BrokenReal)
+
 _REGISTRY = bg.ureg
 _PY_VALUES = st.one_of(
+    st.builds(_Hostile),
+    st.builds(_BrokenReal),
     st.none(),
     st.sampled_from([math.nan, pd.NA, pd.NaT, np.nan]),
     st.booleans(),
@@ -621,7 +646,7 @@ def _meaning(column: str, value: Any) -> Any:
         return "INVALID"
     try:
         number = float(value)
-    except OverflowError:
+    except (OverflowError, RuntimeError):
         return "INVALID"
     return number if math.isfinite(number) else "INVALID"
 
