@@ -362,9 +362,11 @@ def quantity_from(value: object, field: str, dimension: str) -> QuantityT:
 
 
 _SIGNIFICANT_DIGITS: Final = 12
-_CONVERSION_NOISE: Final = 64 * sys.float_info.epsilon
-"""How far (relative, about 1.4e-14) a product of a unit conversion can lie from the exact
-value: a few roundings of a float, each half an epsilon, with a wide margin."""
+_CONVERSION_NOISE: Final = 8 * sys.float_info.epsilon
+"""How far (relative, about 1.8e-15) a unit conversion's product may lie from the exact
+value: a few roundings of a float, each at most half an epsilon. Measured, a value converted
+by pint into another unit and back lies within 2 epsilons; 8 leaves room for a chain of
+conversions."""
 
 
 def _significant(number: float) -> float:

@@ -117,7 +117,7 @@ def test_the_threshold_written_in_any_unit_is_the_threshold(
 
 
 @pytest.mark.parametrize(
-    "relative", [Fraction(1, 10**13), Fraction(5, 10**12), Fraction(1, 10**9)]
+    "relative", [Fraction(1, 10**14), Fraction(1, 10**13), Fraction(5, 10**12), Fraction(1, 10**9)]
 )
 @pytest.mark.parametrize(("read", "threshold", "unit", "factor"), CASES)
 def test_a_value_just_off_the_threshold_stays_on_its_side(
@@ -147,5 +147,7 @@ def test_an_age_just_under_18_is_a_child_and_18_is_an_adult() -> None:
         return None if result.regimen is None else result.regimen.dose_mg
 
     assert dose(bg.Q_(17.99999999999, "year")) == dose(bg.Q_(17, "year"))
+    assert dose(bg.Q_(17.9999999999999, "year")) == dose(bg.Q_(17, "year"))
+    assert dose(bg.Q_(18 * 365.25 - 1e-9, "day")) == dose(bg.Q_(17, "year"))
     assert dose(bg.Q_(18, "year")) == dose(bg.Q_(40, "year"))
     assert dose(bg.Q_(17.99999999999, "year")) != dose(bg.Q_(18, "year"))
