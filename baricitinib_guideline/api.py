@@ -284,27 +284,36 @@ def citations(source: Source) -> tuple[Citation, ...]:
     return tuple(found)
 
 
-def _sources_in(obj: object, found: dict[Source, None], seen: set[int]) -> None:
-    """Every source within ``obj``; each container is visited once, so cycles end."""
-    if isinstance(obj, Source):
-        found.setdefault(obj, None)
-        return
-    if id(obj) in seen:
-        return
-    seen.add(id(obj))
-    if attrs.has(type(obj)):
-        for attribute in attrs.fields(type(obj)):  # type: ignore[arg-type]
-            if attribute.init:
-                _sources_in(getattr(obj, attribute.name), found, seen)
-    elif isinstance(obj, tuple | list):
-        for item in obj:
-            _sources_in(item, found, seen)
+def _sources_in(obj: object, found: dict[Source, None]) -> None:
+    """Every source within ``obj``, in the order a depth-first walk meets them.
+
+    The walk keeps its own stack, so input nested however deeply cannot exhaust
+    Python's recursion limit; each container is visited once, so cycles end.
+    """
+    seen: set[int] = set()
+    stack: list[object] = [obj]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Source):
+            found.setdefault(item, None)
+            continue
+        if id(item) in seen:
+            continue
+        seen.add(id(item))
+        if attrs.has(type(item)):
+            fields = attrs.fields(type(item))  # type: ignore[arg-type]
+            inner = [getattr(item, field.name) for field in fields if field.init]
+        elif isinstance(item, tuple | list):
+            inner = list(item)
+        else:
+            continue
+        stack.extend(reversed(inner))
 
 
 def explain(obj: object) -> str:
     """The statements and citations behind any result, as readable text."""
     found: dict[Source, None] = {}
-    _sources_in(obj, found, set())
+    _sources_in(obj, found)
     if not found:
         raise InvalidInputError("obj", f"{type(obj).__name__} carries no source to explain")
     lines: list[str] = []

@@ -358,7 +358,19 @@ def _from_fhir(args: argparse.Namespace) -> tuple[Patient, str, list[str]]:
     reading = fhir.read_patient(text, on=on)
     lines = [f"Read from FHIR as of {on.isoformat()}: {', '.join(reading.used)}"]
     lines += [f"  left out {item.reference}: {item.why}" for item in reading.ignored]
-    return reading.patient, reading.used[0], lines
+    return reading.patient, _patient_reference(text), lines
+
+
+def _patient_reference(text: str) -> str:
+    """How a proposal refers to the bundle's Patient: ``Patient/<id>``, else the entry's
+    fullUrl (a ``urn:uuid:``, say); '' when it has neither, so ``--subject`` is needed."""
+    from .fhir._read import _entries
+
+    for full_url, resource in _entries(text):
+        if resource.get("resourceType") == "Patient":
+            ident = resource.get("id")
+            return f"Patient/{ident}" if isinstance(ident, str) and ident else full_url
+    return ""
 
 
 # Commands that live in an optional extra: command -> (module, function, extra).
@@ -528,6 +540,11 @@ def _dose(parser: argparse.ArgumentParser, args: argparse.Namespace, raw: list[s
         from . import fhir
 
         subject = args.subject or subject
+        if not subject and getattr(args, "fhir", None) is not None:
+            raise InvalidInputError(
+                "--fhir-out",
+                "the bundle's Patient has neither an id nor a fullUrl to refer to; give --subject",
+            )
         if not subject:
             raise InvalidInputError("--fhir-out", "needs --subject (or a --fhir bundle)")
         return json.dumps(

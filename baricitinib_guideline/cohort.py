@@ -20,6 +20,10 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Mapping
+from dataclasses import dataclass
+from decimal import Decimal
+from enum import Enum
+from numbers import Real
 from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
@@ -53,18 +57,59 @@ FLAGS: Final[dict[str, tuple[str, bool]]] = {
     "breastfeeding": ("breastfeeding", False),
     "strong_oat3_inhibitor": ("strong_oat3_inhibitor", False),
 }
-NUMBERS: Final = ("weight_kg", "creatinine_clearance_ml_min", "egfr_ml_min", "current_dose_mg")
-INPUT_COLUMNS: Final = (
-    "age_years",
-    "weight_kg",
-    *list(FLAGS)[:5],
-    "systemic_candidate",
-    "creatinine_clearance_ml_min",
-    "egfr_ml_min",
-    *list(FLAGS)[6:],
-    "current_dose_mg",
-    "response",
-)
+
+
+@dataclass(frozen=True)
+class _Number:
+    """A column of real numbers in ``unit``; the rules compare them in ``target``."""
+
+    unit: str
+    target: str
+    upper: float
+    words: str
+    zero_allowed: bool
+    required: bool = False
+
+
+@dataclass(frozen=True)
+class _Flag:
+    """A column of booleans; null is the default of :data:`FLAGS`."""
+
+
+@dataclass(frozen=True)
+class _Member:
+    """A column of member names of ``enum`` (or its members); null is none."""
+
+    enum: type[Enum]
+
+
+_ML_MIN: Final = "milliliter / minute"
+MAX_CLEARANCE_ML_MIN: Final = 1000.0
+_RENAL: Final = _Number(_ML_MIN, _ML_MIN, MAX_CLEARANCE_ML_MIN, "1000 mL/min", zero_allowed=True)
+COLUMNS: Final[dict[str, _Number | _Flag | _Member]] = {
+    # How each input column is read, in the order a row's first problem is named.
+    "age_years": _Number(
+        "year", "month", MAX_AGE_YEARS * 12, f"{MAX_AGE_YEARS} years", True, required=True
+    ),
+    "weight_kg": _Number("kilogram", "kilogram", MAX_WEIGHT_KG, f"{MAX_WEIGHT_KG} kg", False),
+    "risk_vte": _Flag(),
+    "risk_mace": _Flag(),
+    "risk_malignancy": _Flag(),
+    "risk_infection": _Flag(),
+    "risk_smoking": _Flag(),
+    "systemic_candidate": _Flag(),
+    "creatinine_clearance_ml_min": _RENAL,
+    "egfr_ml_min": _RENAL,
+    "severe_hepatic_impairment": _Flag(),
+    "pregnant": _Flag(),
+    "breastfeeding": _Flag(),
+    "strong_oat3_inhibitor": _Flag(),
+    "current_dose_mg": _Number(
+        "milligram", "milligram", MAX_DOSE_MG, f"{MAX_DOSE_MG:g} mg", False
+    ),
+    "response": _Member(Response),
+}
+INPUT_COLUMNS: Final = tuple(COLUMNS)
 OUTPUT_COLUMNS: Final = (
     "recommended_dose_mg",
     "status",
@@ -75,7 +120,6 @@ OUTPUT_COLUMNS: Final = (
 )
 INVALID: Final = "INVALID"
 _NEAR: Final = 1e-9
-MAX_CLEARANCE_ML_MIN: Final = 1000.0
 
 
 # Values as the scalar API sees them -------------------------------------------
@@ -125,21 +169,6 @@ _THRESHOLDS: Final[dict[str, tuple[float, ...]]] = {
 # Reading and checking the table -------------------------------------------------
 
 
-def _numbers(df: pd.DataFrame, column: str, problems: _Problems) -> np.ndarray[Any, Any]:
-    """The column as floats (NaN when absent or null); non-numbers are problems."""
-    if column not in df:
-        return np.full(len(df), np.nan)
-    series = df[column]
-    values = pd.to_numeric(series, errors="coerce")
-    bad = values.isna() & series.notna()
-    if series.dtype == bool:
-        bad |= True
-    elif series.dtype == object:
-        bad |= series.map(lambda v: isinstance(v, bool)).astype(bool)
-    _flag(problems, bad.to_numpy(), f"{column}: must be a number")
-    return values.to_numpy(dtype=float, na_value=np.nan)
-
-
 class _Problems:
     """Why each row cannot be read; the first column named wins."""
 
@@ -167,50 +196,235 @@ def _flag(problems: _Problems, where: np.ndarray[Any, Any], message: str) -> Non
     problems.flag(np.asarray(where, dtype=bool), message)
 
 
-def _booleans(
-    df: pd.DataFrame, column: str, default: bool, problems: _Problems
-) -> np.ndarray[Any, Any]:
+# One strict rule per kind of column. A reader gives the column's values and, per
+# refused value, why: {why: rows}. Nulls are None, pandas' NA and NaT, and float NaN.
+
+Refused = dict[str, np.ndarray[Any, Any]]
+
+
+def _is_null(value: object) -> bool:
+    return (
+        value is None
+        or value is pd.NA
+        or value is pd.NaT
+        or (isinstance(value, float | np.floating) and math.isnan(value))
+    )
+
+
+def _refused(rows: int, why: list[str | None]) -> Refused:
+    """The rows of each reason in ``why`` (``None``: not refused)."""
+    found: Refused = {}
+    for row, reason in enumerate(why):
+        if reason is not None:
+            found.setdefault(reason, np.zeros(rows, dtype=bool))[row] = True
+    return found
+
+
+def _objects(series: pd.Series) -> np.ndarray[Any, Any]:
+    objects: np.ndarray[Any, Any] = series.to_numpy(dtype=object)
+    return objects
+
+
+def _by_category(series: pd.Series, read: Any, null: Any) -> tuple[np.ndarray[Any, Any], Refused]:
+    """A categorical column, read once per category; code -1 (null) gives ``null``."""
+    values, refused = read(pd.Series(series.cat.categories, dtype=series.cat.categories.dtype))
+    codes = series.cat.codes.to_numpy()
+    picked = np.append(values, np.array([null], dtype=values.dtype))[codes]
+    return picked, {why: np.append(rows, False)[codes] for why, rows in refused.items()}
+
+
+_NOT_FINITE: Final = "must be finite (not infinite or too large)"
+
+
+def _number(value: object) -> float | str:
+    """A real number as a float (NaN for a null), or why it is refused."""
+    if _is_null(value):
+        return math.nan
+    if isinstance(value, bool | np.bool_):
+        return "must be a number, not true or false"
+    if not isinstance(value, Real | Decimal):
+        return f"must be a real number, got {type(value).__name__}"
+    if isinstance(value, Decimal) and value.is_nan():
+        return "must be a number (a Decimal NaN is not one; leave the value null)"
+    try:
+        number = float(value)
+    except (OverflowError, ArithmeticError):
+        number = math.inf
+    except Exception:  # a number type of a library that cannot give a float
+        return f"cannot be read as a number ({type(value).__name__})"
+    if not math.isfinite(number):
+        return _NOT_FINITE
+    return number
+
+
+def _read_numbers(series: pd.Series) -> tuple[np.ndarray[Any, Any], Refused]:
+    """Real numbers: ints, floats, Decimal, Fraction, numpy scalars, nullable and pyarrow
+    numbers. Booleans, text, bytes, complex numbers, quantities, containers and values
+    that are not finite are refused."""
+    dtype = series.dtype
+    rows = len(series)
+    if isinstance(dtype, pd.CategoricalDtype):
+        return _by_category(series, _read_numbers, math.nan)
+    if pd.api.types.is_bool_dtype(dtype):
+        return np.full(rows, np.nan), {
+            "must be a number, not true or false": series.notna().to_numpy(dtype=bool)
+        }
+    if pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_complex_dtype(dtype):
+        try:
+            values = series.to_numpy(dtype=float, na_value=np.nan)
+        except Exception:  # an extension type without a float conversion: value by value
+            return _read_numbers(series.astype(object))
+        infinite = np.isinf(values)
+        if infinite.any():
+            values = np.where(infinite, np.nan, values)
+            return values, {_NOT_FINITE: infinite}
+        return values, {}
+    objects = _objects(series)
+    if pd.api.types.is_object_dtype(dtype) and _plain(objects, _plain_number):
+        try:  # None becomes NaN
+            values = np.asarray(objects, dtype=float)
+        except (OverflowError, TypeError, ValueError):
+            pass
+        else:
+            if not np.isinf(values).any():
+                return values, {}
+    read = [_number(value) for value in objects]
+    values = np.array([v if isinstance(v, float) else math.nan for v in read], dtype=float)
+    return values, _refused(rows, [v if isinstance(v, str) else None for v in read])
+
+
+def _plain(objects: np.ndarray[Any, Any], allowed: Any) -> bool:
+    """Whether every value's type is ``allowed`` (asked once per type, not per value)."""
+    return all(allowed(kind) for kind in set(map(type, objects)))
+
+
+def _plain_number(kind: type) -> bool:
+    """Python or numpy ints and floats, and None: what numpy converts to float as the rule
+    does (NaN and None as null; a bool is of its own type, not int)."""
+    return kind in (int, float, type(None)) or issubclass(kind, np.integer | np.floating)
+
+
+_NULL_TYPES: Final = (type(None), float, np.float64, np.float32, type(pd.NA), type(pd.NaT))
+"""Types whose values pandas counts as missing and the rule counts as null."""
+_NOT_A_FLAG: Final = "must be true, false or null"
+_BOOL_OR_NULL: Final = frozenset({bool, np.bool_, type(None), float})
+
+
+def _read_flags(series: pd.Series) -> tuple[np.ndarray[Any, Any], Refused]:
+    """Booleans (numpy, nullable, pyarrow): 1 true, 0 false, -1 null. Anything else,
+    numbers 0 and 1 and text included, is refused."""
+    dtype = series.dtype
+    rows = len(series)
+    if isinstance(dtype, pd.CategoricalDtype):
+        return _by_category(series, _read_flags, -1)
+    if pd.api.types.is_bool_dtype(dtype):
+        if dtype == np.dtype(bool):
+            return series.to_numpy().astype(np.int8), {}
+        truth = series.to_numpy(dtype=bool, na_value=False).astype(np.int8)
+        return np.where(series.notna().to_numpy(dtype=bool), truth, np.int8(-1)), {}
+    objects = _objects(series)
+    if pd.api.types.is_object_dtype(dtype) and _plain(objects, _BOOL_OR_NULL.__contains__):
+        known = pd.notna(objects)  # None and NaN are null
+        if _plain(objects[known], (bool, np.bool_).__contains__):  # else a float: refused below
+            truth = objects.astype(bool).astype(np.int8)
+            return np.where(known, truth, np.int8(-1)), {}
+    values = np.full(rows, -1, dtype=np.int8)
+    why: list[str | None] = [None] * rows
+    for row, value in enumerate(objects):
+        if isinstance(value, bool | np.bool_):
+            values[row] = bool(value)
+        elif not _is_null(value):
+            why[row] = _NOT_A_FLAG
+    return values, _refused(rows, why)
+
+
+def _read_members(series: pd.Series, enum: type[Enum]) -> tuple[np.ndarray[Any, Any], Refused]:
+    """Member names of ``enum`` (or its members): 0 for null, then 1.. in member order."""
+    names = list(enum.__members__)
+    wrong = f"must be one of {', '.join(names)} or null"
+
+    def code(value: object) -> int:
+        if isinstance(value, enum):
+            return names.index(value.name) + 1
+        if isinstance(value, str) and value in enum.__members__:
+            return names.index(value) + 1
+        return 0 if _is_null(value) else -1
+
+    try:
+        codes, uniques = pd.factorize(series, use_na_sentinel=True)
+        found = np.array([*(code(u) for u in uniques), 0], dtype=np.int64)[codes]
+        if pd.api.types.is_object_dtype(series.dtype):
+            # pandas also counts a Decimal NaN as null; the rule does not.
+            nulls = np.flatnonzero(codes < 0)
+            missing = _objects(series)[nulls]
+            if not _plain(missing, lambda kind: kind in _NULL_TYPES):
+                found[nulls] = [0 if _is_null(v) else -1 for v in missing]
+    except Exception:  # values that cannot be hashed (lists, dicts, a signalling NaN)
+        found = np.array([code(value) for value in _objects(series)], dtype=np.int64)
+    return np.maximum(found, 0), {wrong: found < 0}
+
+
+def _numbers(
+    df: pd.DataFrame, column: str, kind: _Number, problems: _Problems
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """The column's values (NaN when absent or null) and the same in the unit the rules use."""
     if column not in df:
-        return np.full(len(df), default)
-    series = df[column]
-    if series.dtype == bool:
-        return series.to_numpy()
-    if series.dtype == "boolean":
-        return series.fillna(default).to_numpy(dtype=bool)
-    known = series.map(
-        lambda v: (
-            v is None or isinstance(v, bool | np.bool_) or (isinstance(v, float) and math.isnan(v))
-        )
-    )
-    _flag(problems, ~known.to_numpy(dtype=bool), f"{column}: must be true, false or null")
-    return series.map(lambda v: bool(v) if isinstance(v, bool | np.bool_) else default).to_numpy(
-        dtype=bool
-    )
-
-
-def _range(
-    problems: _Problems,
-    column: str,
-    values: np.ndarray[Any, Any],
-    canon: np.ndarray[Any, Any],
-    upper: float,
-    words: str,
-    zero_allowed: bool,
-    required: bool = False,
-) -> None:
+        values = np.full(len(df), np.nan)
+        return values, values
+    values, refused = _read_numbers(df[column])
+    for why, rows in refused.items():
+        _flag(problems, rows, f"{column}: {why}")
+    canon = _canonical(values, kind.unit, kind.target)
     present = ~np.isnan(values)
-    if required:
+    if kind.required:
         _flag(problems, ~present, f"{column}: is required (not null)")
     with np.errstate(invalid="ignore"):
-        _flag(problems, present & ~np.isfinite(values), f"{column}: must be finite")
         _flag(problems, present & ((values < 0) | (canon < 0)), f"{column}: must not be negative")
-        if not zero_allowed:
+        if not kind.zero_allowed:
             _flag(problems, present & (canon == 0), f"{column}: must be greater than zero")
         _flag(
             problems,
-            present & np.isfinite(values) & (canon > upper),
-            f"{column}: is implausible (more than {words})",
+            present & (canon > kind.upper),
+            f"{column}: is implausible (more than {kind.words})",
         )
+    return values, canon
+
+
+def _flags(df: pd.DataFrame, column: str, problems: _Problems) -> np.ndarray[Any, Any]:
+    """The column as booleans; a null (or an absent column) is the flag's default."""
+    default = FLAGS[column][1]
+    if column not in df:
+        return np.full(len(df), default)
+    values, refused = _read_flags(df[column])
+    for why, rows in refused.items():
+        _flag(problems, rows, f"{column}: {why}")
+    flags: np.ndarray[Any, Any] = (values != 0) if default else (values > 0)
+    return flags
+
+
+def _members(
+    df: pd.DataFrame, column: str, enum: type[Enum], problems: _Problems
+) -> np.ndarray[Any, Any]:
+    """A small code per row: 0 for null (or an absent column), then 1.. per member."""
+    if column not in df:
+        return np.zeros(len(df), dtype=np.int64)
+    codes, refused = _read_members(df[column], enum)
+    for why, rows in refused.items():
+        _flag(problems, rows, f"{column}: {why}")
+    return codes
+
+
+def _check_columns(df: pd.DataFrame) -> None:
+    if isinstance(df.columns, pd.MultiIndex):
+        raise InvalidInputError("df", "columns must be one level of names, not a MultiIndex")
+    if df.columns.has_duplicates:
+        twice = df.columns[df.columns.duplicated()][0]
+        raise InvalidInputError(str(twice), "the column appears more than once")
+    if "age_years" not in df:
+        raise InvalidInputError("age_years", "the column is required")
+    clash = [column for column in OUTPUT_COLUMNS if column in df]
+    if clash:
+        raise InvalidInputError(clash[0], "is an output column; the input must not have it")
 
 
 def _bands(
@@ -234,40 +448,25 @@ def audit(df: pd.DataFrame) -> pd.DataFrame:
         df = df.to_pandas()
     if not isinstance(df, pd.DataFrame):
         raise InvalidInputError("df", f"must be a pandas DataFrame, got {type(df).__name__}")
-    if "age_years" not in df:
-        raise InvalidInputError("age_years", "the column is required")
-    clash = [column for column in OUTPUT_COLUMNS if column in df]
-    if clash:
-        raise InvalidInputError(clash[0], "is an output column; the input must not have it")
+    _check_columns(df)
     problems = _Problems(len(df))
-
-    age = _numbers(df, "age_years", problems)
-    months = _canonical(age, "year", "month")
-    _range(
-        problems,
-        "age_years",
-        age,
-        months,
-        MAX_AGE_YEARS * 12,
-        f"{MAX_AGE_YEARS} years",
-        True,
-        required=True,
-    )
-    weight = _numbers(df, "weight_kg", problems)
-    kg = _canonical(weight, "kilogram", "kilogram")
-    _range(problems, "weight_kg", weight, kg, MAX_WEIGHT_KG, f"{MAX_WEIGHT_KG} kg", False)
-    flags = {
-        column: _booleans(df, column, default, problems) for column, (_, default) in FLAGS.items()
+    numbers: dict[str, tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]] = {}
+    flags: dict[str, np.ndarray[Any, Any]] = {}
+    members: dict[str, np.ndarray[Any, Any]] = {}
+    for column, kind in COLUMNS.items():  # in order: a row's first problem is named
+        if isinstance(kind, _Number):
+            numbers[column] = _numbers(df, column, kind, problems)
+        elif isinstance(kind, _Flag):
+            flags[column] = _flags(df, column, problems)
+        else:
+            members[column] = _members(df, column, kind.enum, problems)
+    age, months = numbers["age_years"]
+    weight, kg = numbers["weight_kg"]
+    renal = {
+        column: numbers[column][1] for column in ("creatinine_clearance_ml_min", "egfr_ml_min")
     }
-    renal = {}
-    for column in ("creatinine_clearance_ml_min", "egfr_ml_min"):
-        values = _numbers(df, column, problems)
-        renal[column] = _canonical(values, "milliliter / minute", "milliliter / minute")
-        _range(problems, column, values, renal[column], MAX_CLEARANCE_ML_MIN, "1000 mL/min", True)
-    dose = _numbers(df, "current_dose_mg", problems)
-    dose_mg = _canonical(dose, "milligram", "milligram")
-    _range(problems, "current_dose_mg", dose, dose_mg, MAX_DOSE_MG, f"{MAX_DOSE_MG:g} mg", False)
-    response = _responses(df, problems)
+    dose, dose_mg = numbers["current_dose_mg"]
+    response = members["response"]
 
     # The bands the rules compare, as one integer key (mixed radix); rows that agree on all
     # of them get one answer.
@@ -297,7 +496,7 @@ def audit(df: pd.DataFrame) -> pd.DataFrame:
         key *= 8
         key += part
         key += 1  # every part lies in -1..6
-    del parts, dose_codes, months, kg  # only the bands were needed
+    del parts, dose_codes, months, kg, numbers  # only the bands were needed
     valid = ~problems.found
     codes, uniques = pd.factorize(key)
     # The first valid row of each group stands for it.
@@ -333,18 +532,6 @@ def audit(df: pd.DataFrame) -> pd.DataFrame:
     with np.errstate(invalid="ignore"):
         out["dose_matches"] = valid & ~np.isnan(dose_mg) & (dose_mg == recommended)
     return out
-
-
-def _responses(df: pd.DataFrame, problems: _Problems) -> np.ndarray[Any, Any]:
-    """A small code per row: 0 for no response, then 1.. for each member of Response."""
-    if "response" not in df:
-        return np.zeros(len(df), dtype=np.int64)
-    codes, uniques = pd.factorize(df["response"], use_na_sentinel=True)
-    members = list(Response.__members__)
-    known = [members.index(u) + 1 if isinstance(u, str) and u in members else -1 for u in uniques]
-    found = np.array([*known, 0], dtype=np.int64)[codes]  # the sentinel -1 picks the 0: none
-    _flag(problems, found < 0, f"response: must be one of {', '.join(members)} or null")
-    return np.maximum(found, 0)
 
 
 def _answer(
@@ -402,7 +589,18 @@ def _units() -> dict[str, Any]:
 
 
 def audit_dask(ddf: dd.DataFrame) -> dd.DataFrame:
-    """:func:`audit` on every partition of a Dask DataFrame, with the output declared."""
+    """:func:`audit` on every partition of a Dask DataFrame, with the output declared.
+
+    Dask turns object columns into text when it builds a frame, unless its option
+    ``dataframe.convert-string`` is off; text in a number or flag column is refused,
+    as :func:`audit` refuses it.
+    """
+    import dask.dataframe as dd
+
+    if isinstance(ddf, pd.DataFrame):
+        raise InvalidInputError("ddf", "is a pandas DataFrame: give it to audit()")
+    if not isinstance(ddf, dd.DataFrame):
+        raise InvalidInputError("ddf", f"must be a Dask DataFrame, got {type(ddf).__name__}")
     meta = audit(ddf._meta)
     result: dd.DataFrame = ddf.map_partitions(audit, meta=meta)
     return result
@@ -414,6 +612,10 @@ def audit_dask(ddf: dd.DataFrame) -> dd.DataFrame:
 def summary(audited: pd.DataFrame) -> dict[str, pd.Series]:
     """Counts by status, and, among rows whose current dose is not the recommended one, by
     the statement that decided (the first reason code)."""
+    if not isinstance(audited, pd.DataFrame):
+        raise InvalidInputError(
+            "audited", f"must be the pandas DataFrame audit() gives, got {type(audited).__name__}"
+        )
     for column in ("status", "dose_matches", "reason_codes"):
         if column not in audited:
             raise InvalidInputError(column, "is missing: pass the result of audit()")
@@ -449,12 +651,16 @@ def plot_summary(audited: pd.DataFrame) -> Figure:
 
 
 def run_audit(argv: list[str]) -> int:
-    """``baricitinib-guideline audit IN OUT [--scheduler ADDRESS]``: Parquet in, Parquet out.
+    """``baricitinib-guideline audit IN OUT [--overwrite] [--scheduler ADDRESS]``: Parquet in,
+    Parquet out.
 
     Reads the (partitioned) Parquet dataset ``IN`` lazily with Dask, audits
     each partition and writes ``OUT`` partition by partition, so the data need
-    not fit in memory; shows a progress bar. ``--scheduler`` runs it on an
-    existing Dask cluster (``tcp://host:8786``); without it, on this machine.
+    not fit in memory; shows a progress bar. ``OUT`` must not exist or be an
+    empty directory; ``--overwrite`` replaces a non-empty directory. ``OUT`` is never ``IN``, inside
+    it or around it. Every input column keeps its Parquet type. ``--scheduler``
+    runs it on an existing Dask cluster (``tcp://host:8786``); without it, on
+    this machine.
     """
     import argparse
     import sys
@@ -469,15 +675,25 @@ def run_audit(argv: list[str]) -> int:
         "target", metavar="OUT", help="Parquet directory to write the audited cohort to"
     )
     parser.add_argument(
+        "--overwrite",
+        action="store_true",
+        help="replace OUT when it exists and is not empty (never IN)",
+    )
+    parser.add_argument(
         "--scheduler", metavar="ADDRESS", help="address of a Dask scheduler to run on"
     )
     args = parser.parse_args(argv)
     try:
-        frame = dd.read_parquet(args.source)
+        _check_target(args.source, args.target, args.overwrite)
+        # Arrow types as read, so a column of nulls (Parquet's null type) and every
+        # other input column is written back with the type it had.
+        frame = dd.read_parquet(args.source, dtype_backend="pyarrow")
         # Parquet needs a type for the text columns; Dask's placeholder rows give none.
         text = dict.fromkeys(("status", "modality", "reason_codes", "problem"), "string")
         audited = audit_dask(frame).astype(text)
-        write = audited.to_parquet(args.target, compute=False, write_index=True)
+        write = audited.to_parquet(
+            args.target, compute=False, write_index=True, overwrite=args.overwrite
+        )
         if args.scheduler:
             from distributed import Client, progress
 
@@ -499,3 +715,36 @@ def run_audit(argv: list[str]) -> int:
         )
         return 2
     return 0
+
+
+def _check_target(source: str, target: str, overwrite: bool) -> None:
+    """Refuse an ``OUT`` that is ``IN``, lies inside it or holds it, an existing file,
+    and an existing non-empty directory without ``overwrite``."""
+    import os
+    import posixpath
+
+    from fsspec.core import url_to_fs  # type: ignore[import-untyped]
+
+    source_fs, source_path = url_to_fs(source)
+    target_fs, target_path = url_to_fs(target)
+
+    def where(fs: Any, path: str) -> str:
+        if "file" in fs.protocol:
+            return os.path.realpath(path)
+        return posixpath.normpath(str(fs._strip_protocol(path)))
+
+    if type(source_fs) is type(target_fs):
+        inner, outer = where(source_fs, source_path), where(target_fs, target_path)
+        for one, other in ((inner, outer), (outer, inner)):
+            if one == other or one.startswith((other.rstrip("/\\") + os.sep, other + "/")):
+                raise InvalidInputError(
+                    "OUT", "is the input, lies inside it or holds it; write somewhere else"
+                )
+    if not target_fs.exists(target_path):
+        return
+    if not target_fs.isdir(target_path):
+        raise InvalidInputError(
+            "OUT", "is a file; the audit writes a directory of Parquet files, give another path"
+        )
+    if not overwrite and target_fs.ls(target_path):
+        raise InvalidInputError("OUT", "exists and is not empty; give --overwrite to replace it")

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 import threading
 from decimal import Decimal
 from numbers import Real
@@ -361,22 +362,35 @@ def quantity_from(value: object, field: str, dimension: str) -> QuantityT:
 
 
 _SIGNIFICANT_DIGITS: Final = 12
+_CONVERSION_NOISE: Final = 8 * sys.float_info.epsilon
+"""How far (relative, about 1.8e-15) a unit conversion's product may lie from the exact
+value: a few roundings of a float, each at most half an epsilon. Measured, a value converted
+by pint into another unit and back lies within 2 epsilons; 8 leaves room for a chain of
+conversions."""
 
 
 def _significant(number: float) -> float:
-    """``number`` rounded to 12 significant digits, so float noise from a unit
-    conversion (0.5/nL = 499999999.99999994 per litre) vanishes at any scale."""
+    """``number``, snapped to 12 significant digits only when it lies within float noise of them.
+
+    A unit conversion leaves float noise (0.5/nL = 499999999.99999994 per litre,
+    216 months = 17.999999999999996 years); that noise vanishes at any scale.
+    A value farther from a 12-digit number than one conversion can put it is
+    kept as it is: 17.99999999999 years stays below 18.
+    """
     if number == 0 or not math.isfinite(number):
         return number
-    return round(number, _SIGNIFICANT_DIGITS - 1 - math.floor(math.log10(abs(number))))
+    rounded = round(number, _SIGNIFICANT_DIGITS - 1 - math.floor(math.log10(abs(number))))
+    return rounded if abs(rounded - number) <= _CONVERSION_NOISE * abs(rounded) else number
 
 
 def canonical(quantity: QuantityT, target: str) -> float:
     """The magnitude of a quantity of this registry in ``target``, as a float.
 
-    Rounded to 12 significant digits, so one value gives one number whatever
-    unit it is written in: 30000 g is exactly 30 kg, 216 months exactly 18
-    years and 1/nL exactly 10^9 per litre when the rules compare them.
+    The float noise of the conversion is removed (see :func:`_significant`), so
+    one value gives one number whatever unit it is written in: 30000 g is
+    exactly 30 kg, 216 months exactly 18 years and 1/nL exactly 10^9 per litre
+    when the rules compare them; a value farther from a threshold than that
+    noise stays on its own side.
     """
     key = (quantity._units, target)
     factor = _factor_cache.get(key)

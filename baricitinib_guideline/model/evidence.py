@@ -129,6 +129,18 @@ def _finite(name: str) -> Validator:
     return check
 
 
+def _whole(name: str) -> Validator:
+    """A whole number of at least 1 (a reference number, a year); ``1.5`` and ``True`` are not."""
+
+    def check(_: object, __: object, value: object) -> None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise InvalidInputError(name, f"must be a whole number, got {value!r:.40}")
+        if value < 1:
+            raise InvalidInputError(name, f"must be at least 1, got {value}")
+
+    return check
+
+
 @frozen
 class ConfidenceInterval:
     """A 95 % confidence interval."""
@@ -262,11 +274,11 @@ class SafetyFigure(Readable):
 class Citation(Readable):
     """A numbered reference of the chapter."""
 
-    number: int = field(validator=_finite("number"))
+    number: int = field(validator=_whole("number"))
     authors: str = field(validator=is_text("authors", empty=False))
     title: str = field(validator=is_text("title", empty=False))
     journal: str = field(validator=is_text("journal"))
-    year: int = field(validator=_finite("year"))
+    year: int = field(validator=_whole("year"))
     volume: str = field(default="", validator=is_text("volume"))
     pages: str = field(default="", validator=is_text("pages"))
     doi: str = field(default="", validator=is_text("doi"))
