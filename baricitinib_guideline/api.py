@@ -12,8 +12,8 @@ from .knowledge.chapter import COMBINATIONS, NMA_RESULTS, SAFETY_FIGURES
 from .knowledge.licence import LICENCE_COMBINATIONS
 from .knowledge.references import REFERENCES
 from .knowledge.wording import MODALITY_WORDS
-from .model.core import MAX_DOSE_MG, DoseOption, DoseRecommendation, Reason, Source
 from .model._checks import member
+from .model.core import MAX_DOSE_MG, DoseOption, DoseRecommendation, Reason, Source
 from .model.enums import Modality, Response, Status
 from .model.evidence import (
     Citation,
