@@ -504,19 +504,21 @@ def test_strings_with_units_are_taken_wherever_a_quantity_is() -> None:
 @pytest.mark.parametrize(
     ("call", "field", "written"),
     [
-        (lambda: bg.Patient(age=8), "age", '"8 year"'),
-        (lambda: bg.Patient(age="8 year", weight=25), "weight", '"25 kg"'),
+        (lambda: bg.Patient(age=8), "age", '"8 year"'),  # type: ignore[arg-type]
+        (lambda: bg.Patient(age="8 year", weight=25), "weight", '"25 kg"'),  # type: ignore[arg-type]
         (
-            lambda: bg.Patient(age="40 year", creatinine_clearance=45),
+            lambda: bg.Patient(age="40 year", creatinine_clearance=45),  # type: ignore[arg-type]
             "creatinine_clearance",
             '"45 mL/min"',
         ),
         (lambda: bg.Patient(age="8 year", egfr="50"), "egfr", '"50 mL/min"'),
-        (lambda: bg.Labs(haemoglobin=12), "haemoglobin", '"12 g/dL"'),
-        (lambda: bg.Labs(neutrophils=2.5), "neutrophils", '"2.5 10*9/L"'),
+        (lambda: bg.Labs(haemoglobin=12), "haemoglobin", '"12 g/dL"'),  # type: ignore[arg-type]
+        (lambda: bg.Labs(neutrophils=2.5), "neutrophils", '"2.5 10*9/L"'),  # type: ignore[arg-type]
         (
             lambda: bg.recommend(
-                bg.Patient(age="40 year"), current_dose=4, response="SUSTAINED_CONTROL"
+                bg.Patient(age="40 year"),
+                current_dose=4,  # type: ignore[arg-type]
+                response="SUSTAINED_CONTROL",
             ),
             "current_dose",
             '"4 mg"',
