@@ -717,3 +717,12 @@ def test_where_the_licence_limits_the_dose_no_reason_calls_a_higher_dose_its_lim
         limited = "licence-sets-dose" in codes(result) or "licence-confirms-dose" in codes(result)
         if limited and response is not bg.Response.SUSTAINED_CONTROL:
             assert "current-dose-above-licence" in codes(result), codes(result)
+
+
+def test_json_keeps_the_exact_member_names_it_writes_and_names_the_members() -> None:
+    """Documented choice: JSON, a machine format, reads the names it writes."""
+    text = '{"age": {"value": 40, "unit": "a"}, "sex": "female"}'
+    with pytest.raises(bg.InvalidInputError) as caught:
+        bg.from_json(text, bg.Patient)
+    assert str(caught.value) == "$.sex: 'female' is not one of FEMALE, MALE"
+    assert bg.from_json(text.replace("female", "FEMALE"), bg.Patient).sex is bg.Sex.FEMALE
