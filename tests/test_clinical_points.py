@@ -726,3 +726,22 @@ def test_json_keeps_the_exact_member_names_it_writes_and_names_the_members() -> 
         bg.from_json(text, bg.Patient)
     assert str(caught.value) == "$.sex: 'female' is not one of FEMALE, MALE"
     assert bg.from_json(text.replace("female", "FEMALE"), bg.Patient).sex is bg.Sex.FEMALE
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--age", "30y", "--sex", "male", "--pregnant"], "pregnant: is true but sex is MALE"),
+        (["--age", "8y", "--weight", "25kg", "--pregnant"], "age is under 10 years"),
+        (["--age", "60y", "--creatinine", "1.4"], "--creatinine: a bare number (1.4)"),
+        (["--age", "60y", "--creatinine", "1.4kg"], "--creatinine: must be mass per volume"),
+        (["--age", "60y", "--sex", "woman"], "invalid choice"),
+    ],
+    ids=["pregnant-man", "pregnant-child-under-10", "bare-creatinine", "creatinine-in-kg", "sex"],
+)
+def test_the_cli_refuses_contradictions_and_unitless_creatinine_in_one_line(
+    args: list[str], words: str
+) -> None:
+    from .test_cli import assert_fails_in_one_line
+
+    assert_fails_in_one_line(args, words)
