@@ -745,3 +745,11 @@ def test_the_cli_refuses_contradictions_and_unitless_creatinine_in_one_line(
     from .test_cli import assert_fails_in_one_line
 
     assert_fails_in_one_line(args, words)
+
+
+def test_a_molar_haemoglobin_as_text_is_refused_as_a_quantity_is() -> None:
+    """The library assumes no molar mass for haemoglobin, whichever way the value comes."""
+    for value in ("7.5 mmol/L", Q_(7.5, "mmol/L")):
+        with pytest.raises(bg.InvalidInputError, match="molar units"):
+            bg.Labs(haemoglobin=value)
+    assert bg.Labs(haemoglobin="120 g/L").haemoglobin_g_dl == 12
