@@ -783,10 +783,8 @@ def _finish(frame: pd.DataFrame, answers: pd.DataFrame, query: _Query) -> pd.Dat
     out["recommended_dose_mg"] = recommended
     out["status"] = _objects(status)
     told = ~invalid & ~no_birth
-    out["modality"] = _objects(np.where(told, merged["modality"].to_numpy(dtype=object), None))
-    out["reason_codes"] = _objects(
-        np.where(told, merged["reason_codes"].to_numpy(dtype=object), None)
-    )
+    out["modality"] = _objects(merged["modality"].to_numpy(dtype=object), keep=told)
+    out["reason_codes"] = _objects(merged["reason_codes"].to_numpy(dtype=object), keep=told)
     out["problem"] = _objects(problem)
     with np.errstate(invalid="ignore"):
         out["dose_matches"] = ~invalid & ~np.isnan(daily) & (np.round(daily, 6) == recommended)
@@ -809,10 +807,12 @@ def _finish(frame: pd.DataFrame, answers: pd.DataFrame, query: _Query) -> pd.Dat
     return out[order].reset_index(drop=True)
 
 
-def _objects(values: Any) -> pd.Series:
-    """Text or null per row, nulls as ``None`` (never NaN)."""
+def _objects(values: Any, keep: np.ndarray[Any, Any] | None = None) -> pd.Series:
+    """Text or null per row, nulls as ``None`` (never NaN); ``None`` where not ``keep``."""
     array = np.array(values, dtype=object)
     array[pd.isna(array)] = None
+    if keep is not None:
+        array[~keep] = None
     return pd.Series(array, dtype=object)
 
 
@@ -828,7 +828,7 @@ def _daily_dose(frame: pd.DataFrame) -> tuple[np.ndarray[Any, Any], np.ndarray[A
     why = np.full(len(frame), None, dtype=object)
     sigs = frame["sig"]
     parsed = {s: _SIG.match(s) for s in sigs.dropna().unique()}
-    for i in np.flatnonzero(np.isnan(daily)):
+    for i in np.flatnonzero(np.isnan(daily)).tolist():
         match = parsed.get(sigs.iat[i])
         if match is not None:
             n = float(match["n"])
