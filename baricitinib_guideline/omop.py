@@ -191,6 +191,11 @@ _CONCEPT: Final = {
     "haemoglobin_g_dl": "haemoglobin",
     "serum_creatinine_mg_dl": "serum_creatinine",
 }
+# The freshness limits each measured column may be judged by.
+_FRESHNESS: Final = {
+    column: ("child_weight", "weight") if column == "weight_kg" else (concept,)
+    for column, concept in _CONCEPT.items()
+}
 _AGE_CUTS: Final = (
     (k.LICENCE_MIN_AGE_MONTHS, False),
     (k.ADULT_AGE_MONTHS, False),
@@ -387,7 +392,8 @@ class _Query:
         return self._dose(rows)
 
     def _join_latest(self, rows: ir.Table, column: str, measure: _Measure) -> ir.Table:
-        """The latest readable value of the concept on or before ``on``, and its date."""
+        """The latest readable value of the concept on or before ``on``, and its date; and
+        how many results of the concept in its freshness window could not be read."""
         import ibis
 
         m = self.table("measurement")
@@ -396,27 +402,23 @@ class _Query:
             for code in _unit_codes(measure)
             for concept_id in self.vocabulary.ids.get(("UCUM", code), [])
         }
-        if measure.codes == c.SERUM_CREATININE:
-            concepts = self.vocabulary.of(measure.codes)
-        else:
-            concepts = self.vocabulary.of(measure.codes)
         factor = ibis.cases(
             *((m.unit_concept_id == i, f) for i, f in units.items()), else_=ibis.null("float64")
         )
-        readable = m.filter(
-            m.measurement_concept_id.isin(concepts or [-1]),
+        ours = m.filter(
+            m.measurement_concept_id.isin(self.vocabulary.of(measure.codes) or [-1]),
             m.measurement_date <= self.on,
-            m.value_as_number.notnull(),
-            m.unit_concept_id.isin(list(units) or [-1]),
-        ).select(
+        )
+        readable = ours.value_as_number.notnull() & ours.unit_concept_id.isin(list(units) or [-1])
+        values = ours.filter(readable).select(
             "person_id",
             "measurement_date",
-            value=m.value_as_number.cast("float64") * factor,
+            value=ours.value_as_number.cast("float64") * factor,
         )
-        last = readable.group_by("person_id").aggregate(last=readable.measurement_date.max())
-        at_last = readable.join(
+        last = values.group_by("person_id").aggregate(last=values.measurement_date.max())
+        at_last = values.join(
             last,
-            [readable.person_id == last.person_id, readable.measurement_date == last["last"]],
+            [values.person_id == last.person_id, values.measurement_date == last["last"]],
         )
         latest = at_last.group_by(person_id=at_last.person_id).aggregate(
             **{
@@ -425,8 +427,16 @@ class _Query:
                 f"{column}__high": at_last.value.max(),
             }
         )
-        joined = rows.left_join(latest, "person_id")
-        return joined.select(*(n for n in joined.columns if n != "person_id_right"))
+        window = min(self.cutoff(c) for c in _FRESHNESS[column])
+        unread = (
+            ours.filter(~readable, ours.measurement_date >= window)
+            .group_by("person_id")
+            .aggregate(**{f"{column}__unread": ours.measurement_id.count()})
+        )
+        for table in (latest, unread):
+            joined = rows.left_join(table, "person_id")
+            rows = joined.select(*(n for n in joined.columns if n != "person_id_right"))
+        return rows
 
     def _flags(self, rows: ir.Table) -> ir.Table:
         import ibis
@@ -857,22 +867,32 @@ def _why_not(
 
 
 def _left_out(frame: pd.DataFrame, query: _Query) -> np.ndarray[Any, Any]:
+    """Per row, what was not used and why: stale, disagreeing or unreadable results."""
     notes = np.full(len(frame), None, dtype=object)
+
+    def note(row: int, text: str) -> None:
+        notes[row] = text if notes[row] is None else f"{notes[row]}; {text}"
+
     for column in _MEASURES:
+        concept = _CONCEPT[column]
         state = frame[f"{column}__state"].to_numpy()
         for code, words in _STATES.items():
-            rows = np.flatnonzero(state == code)
-            if not len(rows):
-                continue
+            rows = np.flatnonzero(state == code).tolist()
             dates = frame[f"{column}__date"].iloc[rows]
-            child = (frame["age_months"].iloc[rows] < k.ADULT_AGE_MONTHS).to_numpy()
-            for row, date, young in zip(rows, dates, child, strict=True):
-                concept = "child_weight" if column == "weight_kg" and young else _CONCEPT[column]
-                text = f"{_CONCEPT[column]}: " + words.format(
-                    date=pd.Timestamp(date).date().isoformat(),
-                    days=query.max_age[concept].days,
-                )
-                notes[row] = text if notes[row] is None else f"{notes[row]}; {text}"
+            young = (frame["age_months"].iloc[rows] < k.ADULT_AGE_MONTHS).tolist()
+            for row, date, child in zip(rows, dates, young, strict=True):
+                limit = "child_weight" if column == "weight_kg" and child else concept
+                when = pd.Timestamp(date).date().isoformat()
+                days = query.max_age[limit].days
+                note(row, f"{concept}: " + words.format(date=when, days=days))
+        unread = frame[f"{column}__unread"].to_numpy(dtype=float, na_value=0)
+        for row in np.flatnonzero(unread > 0).tolist():
+            count = int(unread[row])
+            note(
+                row,
+                f"{concept}: {count} result{'s' if count > 1 else ''} without a value "
+                "or in a unit the library does not read",
+            )
     return notes
 
 

@@ -428,7 +428,10 @@ def test_stale_and_conflicting_measurements_are_left_out_and_listed() -> None:
     assert at(result, 0, "left_out") == "weight: the latest (2025-02-01) is older than 90 days"
     assert at(result, 1, "weight_kg") == 80.0
     assert math.isnan(at(result, 1, "creatinine_clearance_ml_min"))
-    assert at(result, 1, "left_out") == "creatinine_clearance: results of 2025-06-01 disagree"
+    assert at(result, 1, "left_out") == (
+        "creatinine_clearance: results of 2025-06-01 disagree; "
+        "haemoglobin: 1 result without a value or in a unit the library does not read"
+    )
     assert math.isnan(at(result, 1, "haemoglobin_g_dl"))
     # A longer limit passed in uses the child's weight.
     longer = single(cdm, max_age={"child_weight": dt.timedelta(days=150)})
