@@ -955,15 +955,21 @@ def _left_out(frame: pd.DataFrame, query: _Query) -> np.ndarray[Any, Any]:
 
 
 def summary(audited: pd.DataFrame) -> dict[str, pd.Series]:
-    """Exposures by status, and by whether the daily dose matches (``unknown``: not told)."""
-    for column in ("status", "dose_matches", "daily_dose_mg"):
+    """Exposures by status, and by how the exposure's daily dose compares with the answer:
+    ``matches``, ``differs``, ``no dose is the answer`` (the answer has no regimen) or
+    ``daily dose unknown``."""
+    for column in ("status", "dose_matches", "daily_dose_mg", "recommended_dose_mg"):
         if column not in audited:
             raise InvalidInputError(column, "is missing: pass the result of omop.audit()")
     by_status = audited["status"].value_counts().rename("exposures")
-    dose = np.where(
-        audited["daily_dose_mg"].isna(),
-        "daily dose unknown",
-        np.where(audited["dose_matches"], "matches", "differs"),
+    dose = np.select(
+        [
+            audited["daily_dose_mg"].isna().to_numpy(),
+            audited["recommended_dose_mg"].isna().to_numpy(),
+            audited["dose_matches"].to_numpy(dtype=bool),
+        ],
+        ["daily dose unknown", "no dose is the answer", "matches"],
+        "differs",
     )
     by_dose = pd.Series(dose, index=audited.index).value_counts().rename("exposures")
     return {"by_status": by_status, "by_dose": by_dose}
@@ -980,7 +986,7 @@ def plot_summary(audited: pd.DataFrame) -> Any:
         (left, right),
         (
             ("Answer for the person now", counts["by_status"]),
-            ("Exposure's daily dose vs the answer", counts["by_dose"]),
+            ("Daily dose vs the answer", counts["by_dose"]),
         ),
         strict=True,
     ):

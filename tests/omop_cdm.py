@@ -451,3 +451,64 @@ def _sqlite_rows(executemany: Any) -> Any:
         executemany(sql, [tuple(text(v) for v in row) for row in rows])
 
     return run
+
+
+def demo(persons: int = 40, seed: int = 7) -> Cdm:
+    """A small synthetic registry on baricitinib, varied enough to show every kind of answer
+    (used by the documentation's how-to and its figure)."""
+    import random
+
+    rng = random.Random(seed)
+    cdm = Cdm()
+    on = dt.date(2025, 6, 1)
+    for pid in range(1, persons + 1):
+        child = rng.random() < 0.3
+        born = dt.date(rng.randint(2011, 2021) if child else rng.randint(1940, 2000), 1, 15)
+        cdm.person(pid, born=born, sex=rng.choice(["female", "male"]))
+        drug = rng.choice(["bari_2mg", "bari_4mg"])
+        if rng.random() < 0.1:
+            cdm.exposure(pid, "bari_unknown_strength", dt.date(2025, 4, 1), dt.date(2025, 8, 1))
+        else:
+            tablets = rng.choice([30, 30, 30, 60])
+            cdm.exposure(
+                pid,
+                drug,
+                dt.date(2025, 4, 1),
+                dt.date(2025, 8, 1),
+                quantity=tablets,
+                days_supply=30,
+            )
+        if child or rng.random() < 0.5:
+            weight = rng.uniform(12, 45) if child else rng.uniform(50, 110)
+            cdm.measurement(
+                pid, "weight", on - dt.timedelta(days=rng.randint(1, 120)), round(weight, 1), "kg"
+            )
+        if not child and rng.random() < 0.5:
+            cdm.measurement(
+                pid,
+                "clearance",
+                on - dt.timedelta(days=20),
+                rng.choice([25, 45, 90, 90, 110]),
+                "ml_min",
+            )
+        if child and rng.random() < 0.5:
+            cdm.measurement(
+                pid, "egfr", on - dt.timedelta(days=20), rng.choice([35, 50, 95]), "ml_min_173"
+            )
+        if rng.random() < 0.5:
+            cdm.measurement(
+                pid,
+                "lymphocytes",
+                on - dt.timedelta(days=10),
+                rng.choice([0.4, 1.1, 1.5, 1.8, 2.2]),
+                "giga_l",
+            )
+        if rng.random() < 0.15:
+            cdm.condition(pid, "dvt_leg", dt.date(2020, 3, 1))
+        if rng.random() < 0.15:
+            cdm.observation(pid, "smoking_status", dt.date(2025, 1, 10), "daily_smoker")
+        if not child and rng.random() < 0.05:
+            cdm.condition(pid, "pregnancy", dt.date(2025, 2, 1))
+        if rng.random() < 0.05:
+            cdm.death(pid, dt.date(2025, 5, 1))
+    return cdm

@@ -19,7 +19,7 @@ from baricitinib_guideline.cli import main
 from baricitinib_guideline.errors import InvalidInputError
 from baricitinib_guideline.model.patient import Labs, Patient, completed_months
 
-from .omop_cdm import COLUMNS, Cdm, duckdb_database, sqlite_database
+from .omop_cdm import COLUMNS, Cdm, demo, duckdb_database, sqlite_database
 
 ON = dt.date(2025, 6, 1)
 D = dt.date
@@ -559,11 +559,21 @@ def test_the_command_line_writes_parquet(
     assert "--on" in capsys.readouterr().err
 
 
-def test_summary_and_its_figure(audited: pd.DataFrame) -> None:
+def test_summary_and_its_figure() -> None:
+    audited = single(demo())
     counts = omop.summary(audited)
     assert counts["by_status"].sum() == len(audited)
     assert counts["by_status"]["INVALID"] == (audited["status"] == "INVALID").sum()
-    assert set(counts["by_dose"].index) <= {"matches", "differs", "daily dose unknown"}
+    assert set(counts["by_dose"].index) == {
+        "matches",
+        "differs",
+        "no dose is the answer",
+        "daily dose unknown",
+    }
+    assert counts["by_dose"].sum() == len(audited)
+    assert counts["by_dose"]["matches"] == audited["dose_matches"].sum()
+    no_dose = audited["recommended_dose_mg"].isna() & audited["daily_dose_mg"].notna()
+    assert counts["by_dose"]["no dose is the answer"] == no_dose.sum()
     figure = omop.plot_summary(audited)
     assert len(figure.axes) == 2
     with pytest.raises(InvalidInputError, match="status"):
