@@ -29,7 +29,6 @@ from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
-import attrs
 import numpy as np
 import pandas as pd
 
@@ -39,12 +38,14 @@ from .errors import InvalidInputError
 from .knowledge import chapter as k
 from .knowledge import codes as c
 from .knowledge import licence as lic
-from .model.enums import RiskFactor
+from .model.enums import RiskFactor, Sex
 from .model.patient import (
+    CREATININE_MOLAR_MASS_G_MOL,
     MAX_AGE_YEARS,
     MAX_CELLS_PER_L,
     MAX_CLEARANCE_ML_MIN,
     MAX_HAEMOGLOBIN_G_DL,
+    MAX_SERUM_CREATININE_MG_DL,
     MAX_WEIGHT_KG,
     Labs,
     Patient,
@@ -98,8 +99,7 @@ READ_COLUMNS: Final = (
     "drug_exposure_id",
     "drug_concept_id",
     "age_months",
-    "sex",
-    "serum_creatinine_mg_dl",
+    "clearance_estimated",
     "neutrophils_per_l",
     "lymphocytes_per_l",
     "haemoglobin_g_dl",
@@ -145,6 +145,7 @@ _MEASURES: Final[dict[str, _Measure]] = {
         (
             (0.0, False),
             (lic.ADULT_RENAL_NOT_RECOMMENDED_BELOW_ML_MIN, False),
+            (lic.OTHER_MEASURE_NORMAL_FROM, False),
             (lic.ADULT_RENAL_REDUCED_UP_TO_ML_MIN, True),
             (MAX_CLEARANCE_ML_MIN, True),
         ),
@@ -178,9 +179,12 @@ _MEASURES: Final[dict[str, _Measure]] = {
         "gram / deciliter",
         (*_ABOVE_ZERO, (lic.HAEMOGLOBIN_MIN_G_DL, False), (MAX_HAEMOGLOBIN_G_DL, True)),
     ),
-    # Read and reported; the rules do not compare it (yet), so it has no bands.
+    # For the Cockcroft-Gault estimate; mass per volume, or amount through the molar mass.
     "serum_creatinine_mg_dl": _Measure(
-        c.SERUM_CREATININE, "[mass] / [volume]", "milligram / deciliter", ()
+        c.SERUM_CREATININE,
+        "[mass] / [volume]",
+        "milligram / deciliter",
+        (*_ABOVE_ZERO, (MAX_SERUM_CREATININE_MG_DL, True)),
     ),
 }
 # The freshness concept of each measured column.
@@ -200,6 +204,7 @@ _FRESHNESS: Final = {
 }
 _AGE_CUTS: Final = (
     (k.LICENCE_MIN_AGE_MONTHS, False),
+    (lic.PREGNANCY_QUESTIONS_FROM_MONTHS, False),
     (k.ADULT_AGE_MONTHS, False),
     (k.OLDER_ADULT_AGE_MONTHS, False),
     (MAX_AGE_YEARS * 12.0, True),
@@ -271,10 +276,16 @@ def _wanted() -> list[tuple[str, str]]:
     return pairs
 
 
+# Creatinine as an amount per volume, read through its molar mass as the Patient does.
+_CREATININE_AMOUNTS: Final = ("umol/L",)
+
+
 def _unit_codes(measure: _Measure) -> tuple[str, ...]:
     codes = c.UCUM_UNITS[measure.dimension]
     if measure.codes == c.OBSERVATIONS["egfr"]:
         codes += tuple(c.EGFR_ANNOTATED)
+    if measure.codes == c.SERUM_CREATININE:
+        codes += _CREATININE_AMOUNTS
     return codes
 
 
@@ -282,6 +293,9 @@ def _unit_codes(measure: _Measure) -> tuple[str, ...]:
 def _factor(code: str, target: str) -> float:
     """One ``code`` in ``target``, as the library's unit door converts it."""
     unit = parse_unit(c.EGFR_ANNOTATED.get(code, code), "unit_concept_id")
+    if code in _CREATININE_AMOUNTS:
+        micromolar = float(registry().Quantity(1.0, unit).m_as("micromole / liter"))
+        return micromolar * CREATININE_MOLAR_MASS_G_MOL / 10_000
     return float(registry().Quantity(1.0, unit).m_as(target))
 
 
@@ -700,16 +714,21 @@ def _decorate(rows: ir.Table, query: _Query) -> ir.Table:
             (date.isnull(), 0), (~fresh, 1), (low != high, 2), else_=3
         )
     rows = rows.mutate(**values, **stale)
+    estimate, estimated, exact = _estimate(rows)
+    rows = rows.mutate(clearance_estimated=estimated, **exact)
     key: ir.IntegerValue = ibis.literal(0)
     near: dict[str, Any] = {}
     parts: list[tuple[ir.IntegerValue, int]] = [
         (_band(rows.age_months.cast("float64"), _AGE_CUTS), len(_AGE_CUTS) + 2)
     ]
     for column, measure in _MEASURES.items():
-        if measure.cuts:
-            parts.append((_band(rows[column], measure.cuts), len(measure.cuts) + 2))
-            near[f"{column}__near"] = _near(rows[column], measure.cuts)
+        value = rows[column]
+        if column == "creatinine_clearance_ml_min":  # measured, else estimated
+            value = ibis.coalesce(value, estimate)
+        parts.append((_band(value, measure.cuts), len(measure.cuts) + 2))
+        near[f"{column}__near"] = _near(rows[column], measure.cuts)
     parts += [(rows[flag].cast("int64"), 2) for flag in _DECISION_FLAGS]
+    parts.append((rows.clearance_estimated.cast("int64"), 2))
     sex = ibis.cases(*((rows.sex == s, i + 1) for i, s in enumerate(_SEXES)), else_=0)
     parts.append((sex, len(_SEXES) + 1))
     for part, radix in parts:
@@ -718,19 +737,59 @@ def _decorate(rows: ir.Table, query: _Query) -> ir.Table:
     return rows.mutate(band_key=ibis.ifelse(decided, key, -1), **near)
 
 
-def _near_columns() -> list[str]:
-    return [f"{column}__near" for column, m in _MEASURES.items() if m.cuts]
+_ESTIMATE_NEAR: Final = 0.5 * 10.0**-lic.ESTIMATE_DECIMALS + 0.01
+"""How close to a limit an estimate computed in SQL may lie before the rules' own rounding
+could put it on the other side: half the last decimal kept, and a margin."""
+_EXACT: Final = ("age_months", "weight_kg", "serum_creatinine_mg_dl")
+
+
+def _estimate(rows: ir.Table) -> tuple[ir.FloatingValue, ir.BooleanValue, dict[str, Any]]:
+    """The Cockcroft-Gault estimate where the rules make one, for placing it in a band.
+
+    The rules estimate (and round) it themselves for each combination; here it
+    only decides the band. Where it lies within a hair of a limit, the inputs
+    themselves join the key, so that the rules see every such person.
+    """
+    import ibis
+
+    weight, creatinine = rows.weight_kg, rows.serum_creatinine_mg_dl
+    estimated = (
+        (rows.age_months >= k.ADULT_AGE_MONTHS)
+        & rows.creatinine_clearance_ml_min.isnull()
+        & (weight > 0)
+        & rows.sex.notnull()
+        & (creatinine > 0)
+    ).fill_null(False)
+    value = (lic.COCKCROFT_GAULT_AGE_FROM - rows.age_months / 12.0) * weight
+    value = value / (lic.COCKCROFT_GAULT_DIVISOR * creatinine)
+    value = value * ibis.ifelse(rows.sex == "FEMALE", lic.COCKCROFT_GAULT_FEMALE_FACTOR, 1.0)
+    estimate = ibis.ifelse(estimated, value, ibis.null("float64"))
+    limits = (lic.ADULT_RENAL_NOT_RECOMMENDED_BELOW_ML_MIN, lic.ADULT_RENAL_REDUCED_UP_TO_ML_MIN)
+    close = ibis.or_(*((estimate - cut).abs() <= _ESTIMATE_NEAR for cut in limits)).fill_null(
+        False
+    )
+    exact = {
+        f"{name}__exact": ibis.ifelse(close, rows[name].cast("float64"), -1.0) for name in _EXACT
+    }
+    return estimate, estimated, exact
+
+
+def _key_columns() -> list[str]:
+    return [
+        "band_key",
+        *(f"{column}__near" for column in _MEASURES),
+        *(f"{name}__exact" for name in _EXACT),
+    ]
 
 
 def _answers(table: ir.Table) -> pd.DataFrame:
-    """The answer of each distinct combination, asked once with one of its persons."""
-    keys = ["band_key", *_near_columns()]
-    inputs = ["age_months", *(m for m in _MEASURES if _MEASURES[m].cuts), *_DECISION_FLAGS]
+    """The answer of each distinct combination, asked once with one of its persons (the
+    exposure with the lowest id)."""
+    keys = _key_columns()
+    inputs = ["age_months", *_MEASURES, *_DECISION_FLAGS, "sex"]
     decided = table.filter(table.band_key >= 0)
-    groups = decided.group_by(keys).aggregate(
-        **{name: decided[name].min() for name in inputs},
-        sex=decided.sex.min(),
-    )
+    first = decided.group_by(keys).aggregate(first=decided.drug_exposure_id.min())
+    groups = decided.filter(decided.drug_exposure_id.isin(first["first"])).select(*keys, *inputs)
     reps = groups.to_pandas()
     out = [_answer(row) for row in reps.to_dict("records")]
     answers = pd.DataFrame(
@@ -762,10 +821,7 @@ def representative(row: Mapping[str, Any]) -> Patient:
         "lymphocytes": amount("lymphocytes_per_l", "1 / liter"),
         "haemoglobin": amount("haemoglobin_g_dl", "gram / deciliter"),
     }
-    extra: dict[str, Any] = {}
     sex = row.get("sex")
-    if "sex" in attrs.fields_dict(Patient) and isinstance(sex, str):
-        extra["sex"] = sex
     return Patient(
         age=reg.Quantity(int(row["age_months"]), "month"),
         weight=amount("weight_kg", "kilogram"),
@@ -779,7 +835,8 @@ def representative(row: Mapping[str, Any]) -> Patient:
         pregnant=bool(row["pregnant"]),
         strong_oat3_inhibitor=bool(row["strong_oat3_inhibitor"]),
         labs=Labs(**counts) if any(v is not None for v in counts.values()) else None,
-        **extra,
+        sex=Sex[sex] if isinstance(sex, str) else None,
+        serum_creatinine=amount("serum_creatinine_mg_dl", "milligram / deciliter"),
     )
 
 
@@ -812,7 +869,7 @@ _SIG: Final = re.compile(
 
 
 def _finish(frame: pd.DataFrame, answers: pd.DataFrame, query: _Query) -> pd.DataFrame:
-    keys = ["band_key", *_near_columns()]
+    keys = _key_columns()
     merged = frame.merge(answers, on=keys, how="left", validate="many_to_one")
     problem = merged["problem"].astype(object)
     status = merged["status"].astype(object)
@@ -854,8 +911,8 @@ def _finish(frame: pd.DataFrame, answers: pd.DataFrame, query: _Query) -> pd.Dat
     with np.errstate(invalid="ignore"):
         out["dose_matches"] = ~invalid & ~np.isnan(daily) & (np.round(daily, 6) == recommended)
     out["age_months"] = merged["age_months"]
-    out["sex"] = merged["sex"]
-    for column in READ_COLUMNS[5:9]:
+    out["clearance_estimated"] = merged["clearance_estimated"].fillna(False).astype(bool)
+    for column in ("neutrophils_per_l", "lymphocytes_per_l", "haemoglobin_g_dl"):
         out[column] = merged[column]
     out["daily_dose_mg"] = daily
     tell = why.copy()

@@ -219,6 +219,7 @@ CONCEPTS: Final[dict[str, tuple[int, str, str, str, str]]] = {
     "g_l": (93010, "Unit", "UCUM", "Unit", "g/L"),
     "mg_dl": (93011, "Unit", "UCUM", "Unit", "mg/dL"),
     "mmol_l": (93012, "Unit", "UCUM", "Unit", "mmol/L"),
+    "umol_l": (93013, "Unit", "UCUM", "Unit", "umol/L"),
     "dvt": (94001, "Condition", "SNOMED", "Clinical Finding", "128053003"),
     "dvt_leg": (94002, "Condition", "SNOMED", "Clinical Finding", "DVT-LEG-TEST"),
     "mi": (94003, "Condition", "SNOMED", "Clinical Finding", "22298006"),

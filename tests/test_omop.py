@@ -17,6 +17,7 @@ import baricitinib_guideline as bg
 from baricitinib_guideline import omop
 from baricitinib_guideline.cli import main
 from baricitinib_guideline.errors import InvalidInputError
+from baricitinib_guideline.model.enums import Sex
 from baricitinib_guideline.model.patient import Labs, Patient, completed_months
 
 from .omop_cdm import COLUMNS, Cdm, demo, duckdb_database, sqlite_database
@@ -41,6 +42,22 @@ EGFRS = [(39.9, "ml_min_173"), (40, "ml_min_173"), (59.9, "ml_min_173"), (60, "m
 NEUTROPHILS = [(0.99, "giga_l"), (1.0, "giga_l"), (990, "per_ul"), (2500, "per_ul")]
 LYMPHOCYTES = [(0.49, "giga_l"), (0.5, "giga_l"), (1.5, "giga_l")]
 HAEMOGLOBIN = [(7.9, "g_dl"), (8, "g_dl"), (80, "g_l"), (13, "g_dl")]
+# For a 40-year-old man of 70 kg, Cockcroft-Gault gives 97.22 / creatinine (mg/dL): about
+# 60 mL/min at 1.62 and 30 at 3.241, rounded by the rules to one decimal; values on both sides
+# of each rounding, and in umol/L. (The CDM's NUMERIC keeps three decimals in DuckDB.)
+CREATININE = [
+    (0.9, "mg_dl"),
+    (1.619, "mg_dl"),
+    (1.62, "mg_dl"),
+    (1.621, "mg_dl"),
+    (3.241, "mg_dl"),
+    (3.245, "mg_dl"),
+    (3.25, "mg_dl"),
+    (286.5, "umol_l"),
+    (97, "umol_l"),
+    (0, "mg_dl"),
+    (41, "mg_dl"),
+]
 UCUM = {
     "kg": "kg",
     "g": "g",
@@ -51,6 +68,8 @@ UCUM = {
     "per_ul": "/uL",
     "g_dl": "g/dL",
     "g_l": "g/L",
+    "mg_dl": "mg/dL",
+    "umol_l": "umol/L",
 }
 CONCEPT_OF = {
     "weight": "weight",
@@ -59,13 +78,14 @@ CONCEPT_OF = {
     "neutrophils": "neutrophils",
     "lymphocytes": "lymphocytes",
     "haemoglobin": "haemoglobin",
+    "serum_creatinine": "creatinine",
 }
 
 
 def _birthdays() -> list[D]:
     """Birth dates that put ``ON`` on, just before and just after 2, 18 and 65 years."""
     days = []
-    for years in (2, 18, 65):
+    for years in (2, 10, 18, 65):
         exact = D(ON.year - years, ON.month, ON.day)
         days += [exact, exact + dt.timedelta(days=1), exact - dt.timedelta(days=1)]
     return [*days, D(2016, 2, 29), D(1990, 7, 15)]
@@ -97,6 +117,7 @@ def random_people(seed: int, count: int) -> list[dict[str, Any]]:
             ("neutrophils", NEUTROPHILS),
             ("lymphocytes", LYMPHOCYTES),
             ("haemoglobin", HAEMOGLOBIN),
+            ("serum_creatinine", CREATININE),
         ):
             if rng.random() < 0.6:
                 spec["values"][name] = rng.choice(choices)
@@ -138,9 +159,12 @@ def by_hand(spec: dict[str, Any]) -> Patient:
         n: values.pop(n) for n in ("neutrophils", "lymphocytes", "haemoglobin") if n in values
     }
     risks = {"dvt_leg": "VTE", "mi": "MACE", "melanoma": "MALIGNANCY"}
+    creatinine = values.pop("serum_creatinine", None)
     return Patient.from_birth_date(
         spec["born"],
         on=ON,
+        sex=Sex[spec["sex"].upper()],
+        serum_creatinine=creatinine,
         risk_factors={risks[r] for r in spec["risks"]}
         | ({"SMOKING"} if spec["smoker"] else set()),
         pregnant=spec["pregnant"],
@@ -164,7 +188,8 @@ def expected(spec: dict[str, Any]) -> tuple[str, float, str | None, str | None]:
 def grid_people(first_id: int) -> list[dict[str, Any]]:
     """People alike but for one value: a wrong band puts two of them under one answer."""
     people: list[dict[str, Any]] = []
-    ages = (D(2015, 1, 1), D(1985, 1, 1), D(1950, 1, 1))  # 10, 40 and 75 years
+    # 9 years 11 months, 10, 40 and 75 years
+    ages = (D(2015, 6, 2), D(2015, 1, 1), D(1985, 6, 1), D(1950, 1, 1))
     for name, choices in (
         ("weight", WEIGHTS),
         ("creatinine_clearance", CLEARANCES),
@@ -172,17 +197,18 @@ def grid_people(first_id: int) -> list[dict[str, Any]]:
         ("neutrophils", NEUTROPHILS),
         ("lymphocytes", LYMPHOCYTES),
         ("haemoglobin", HAEMOGLOBIN),
+        ("serum_creatinine", CREATININE),
     ):
         for value in choices:
             for born in ages:
                 values = {name: value}
                 if name != "weight":
-                    values["weight"] = (25, "kg")
+                    values["weight"] = (25, "kg") if born.year > 2007 else (70, "kg")
                 people.append(
                     {
                         "person_id": first_id + len(people),
                         "born": born,
-                        "sex": "female",
+                        "sex": "male" if len(people) // len(ages) % 2 else "female",
                         "drug": "bari_2mg",
                         "tablets": 1,
                         "risks": set(),
@@ -578,3 +604,28 @@ def test_summary_and_its_figure() -> None:
     assert len(figure.axes) == 2
     with pytest.raises(InvalidInputError, match="status"):
         omop.summary(pd.DataFrame({"x": [1]}))
+
+
+def test_a_value_within_a_hair_of_a_limit_falls_where_the_scalar_api_puts_it(
+    tmp_path: Path,
+) -> None:
+    # SQLite keeps the double as written (DuckDB's NUMERIC would round it to 3 decimals).
+    hair = 29999.999999999996  # grams: 30 kg after the library's conversion
+    cdm = Cdm()
+    for pid, weight in ((1, 25000.0), (2, hair)):
+        cdm.person(pid, born=D(2015, 1, 1))
+        cdm.exposure(pid, "bari_4mg", D(2025, 1, 1), D(2025, 12, 31), quantity=30, days_supply=30)
+        cdm.measurement(pid, "weight", ON, weight, "g")
+    path = tmp_path / "cdm.sqlite"
+    sqlite_database(cdm, str(path))
+    backend = ibis.sqlite.connect(str(path))
+    try:
+        result = omop.audit(backend, on=ON)
+    finally:
+        backend.disconnect()
+    hand = [
+        bg.recommend(Patient.from_birth_date(D(2015, 1, 1), on=ON, weight=bg.quantity(w, "g")))
+        for w in (25000.0, hair)
+    ]
+    assert [r.regimen.dose_mg for r in hand if r.regimen] == [2.0, 4.0]
+    assert list(result["recommended_dose_mg"]) == [2.0, 4.0]
