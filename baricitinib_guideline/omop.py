@@ -812,9 +812,11 @@ def representative(row: Mapping[str, Any]) -> Patient:
             return None
         return float(value)
 
+    units = _units()
+
     def amount(name: str, unit: str) -> Any:
         value = known(name)
-        return None if value is None else reg.Quantity(value, unit)
+        return None if value is None else reg.Quantity(value, units[unit])
 
     counts = {
         "neutrophils": amount("neutrophils_per_l", "1 / liter"),
@@ -823,7 +825,7 @@ def representative(row: Mapping[str, Any]) -> Patient:
     }
     sex = row.get("sex")
     return Patient(
-        age=reg.Quantity(int(row["age_months"]), "month"),
+        age=reg.Quantity(int(row["age_months"]), units["month"]),
         weight=amount("weight_kg", "kilogram"),
         risk_factors=frozenset(
             RiskFactor[FLAGS[flag][0]]
@@ -838,6 +840,14 @@ def representative(row: Mapping[str, Any]) -> Patient:
         sex=Sex[sex] if isinstance(sex, str) else None,
         serum_creatinine=amount("serum_creatinine_mg_dl", "milligram / deciliter"),
     )
+
+
+@functools.cache
+def _units() -> dict[str, Any]:
+    """The units the representative persons are built with, parsed once."""
+    names: tuple[str, ...] = ("month", "kilogram", "milliliter / minute", "1 / liter")
+    names += ("gram / deciliter", "milligram / deciliter")
+    return {name: registry().Unit(name) for name in names}
 
 
 def _answer(row: Mapping[str, Any]) -> tuple[float, str, str | None, str | None, str | None]:
@@ -870,7 +880,7 @@ _SIG: Final = re.compile(
 
 def _finish(frame: pd.DataFrame, answers: pd.DataFrame, query: _Query) -> pd.DataFrame:
     keys = _key_columns()
-    merged = frame.merge(answers, on=keys, how="left", validate="many_to_one")
+    merged = frame.merge(answers, on=keys, how="left")  # one answer per key
     problem = merged["problem"].astype(object)
     status = merged["status"].astype(object)
     dead = merged["death_date"].notna().to_numpy()
