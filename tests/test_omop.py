@@ -583,6 +583,8 @@ def test_the_command_line_writes_parquet(
     assert list(written["person_id"]) == list(audited["person_id"])
     assert main(["omop-audit", cohort_db, "--on", "June"]) == 2
     assert "--on" in capsys.readouterr().err
+    assert main(["omop-audit", str(tmp_path / "missing.duckdb"), "--on", "2025-06-01"]) == 2
+    assert "is not a database file" in capsys.readouterr().err
 
 
 def test_summary_and_its_figure() -> None:
