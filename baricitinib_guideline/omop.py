@@ -332,9 +332,15 @@ class _Query:
         self.extra_ids = [int(i) for i in concept_ids or ()]
 
     def table(self, name: str) -> ir.Table:
-        if self.schema is None:
-            return self.backend.table(name)
-        return self.backend.table(name, database=self.schema)
+        try:
+            if self.schema is None:
+                return self.backend.table(name)
+            return self.backend.table(name, database=self.schema)
+        except Exception as error:  # each backend raises its own "no such table"
+            where = "" if self.schema is None else f" in schema {self.schema!r}"
+            raise InvalidInputError(
+                "source", f"has no OMOP CDM table {name!r}{where} ({type(error).__name__})"
+            ) from error
 
     def cutoff(self, concept: str) -> dt.date:
         return self.on - self.max_age[concept]

@@ -20,7 +20,7 @@ from baricitinib_guideline.errors import InvalidInputError
 from baricitinib_guideline.model.enums import Sex
 from baricitinib_guideline.model.patient import Labs, Patient, completed_months
 
-from .omop_cdm import COLUMNS, Cdm, demo, duckdb_database, sqlite_database
+from .omop_cdm import COLUMNS, Cdm, create, demo, duckdb_database, sqlite_database
 
 ON = dt.date(2025, 6, 1)
 D = dt.date
@@ -560,6 +560,22 @@ def test_an_implausible_value_makes_the_row_invalid_naming_it() -> None:
     assert "implausible" in at(result, 0, "problem")
     assert at(result, 1, "status") == "INVALID"
     assert at(result, 1, "problem") == "haemoglobin: must be greater than zero"
+
+
+def test_the_cdm_in_its_own_schema() -> None:
+    cdm = Cdm()
+    adult(cdm, 1)
+    con = duckdb.connect()
+    con.execute("CREATE SCHEMA cdm54")
+    create(lambda sql: con.execute(sql.replace("CREATE TABLE ", "CREATE TABLE cdm54.")))
+    cdm.write(lambda sql, rows: con.executemany(sql.replace("INTO ", "INTO cdm54."), rows))
+    result = omop.audit(con, on=ON, schema="cdm54")
+    assert list(result["person_id"]) == [1]
+    assert list(result["daily_dose_mg"]) == [4.0]
+    with pytest.raises(InvalidInputError, match="has no OMOP CDM table 'concept_ancestor'"):
+        omop.audit(con, on=ON)
+    with pytest.raises(InvalidInputError, match="in schema 'elsewhere'"):
+        omop.audit(con, on=ON, schema="elsewhere")
 
 
 def test_wrong_arguments_are_refused() -> None:
