@@ -571,6 +571,8 @@ def test_the_cdm_in_its_own_schema() -> None:
     cdm.write(lambda sql, rows: con.executemany(sql.replace("INTO ", "INTO cdm54."), rows))
     result = omop.audit(con, on=ON, schema="cdm54")
     assert list(result["person_id"]) == [1]
+    # The rows' temporary table is gone with the audit.
+    assert con.execute("SELECT table_name FROM duckdb_tables() WHERE temporary").fetchall() == []
     assert list(result["daily_dose_mg"]) == [4.0]
     with pytest.raises(InvalidInputError, match="has no OMOP CDM table 'concept_ancestor'"):
         omop.audit(con, on=ON)
