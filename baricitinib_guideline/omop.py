@@ -27,6 +27,7 @@ import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
+from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 import numpy as np
@@ -72,7 +73,6 @@ _OWN_MAX_AGE: Final[dict[str, dt.timedelta]] = {
     "pregnancy": dt.timedelta(weeks=40),
     "smoking": dt.timedelta(days=365),
 }
-MAX_AGE_LIMIT: Final = dt.timedelta(days=365)
 
 
 def _default_max_age() -> dict[str, dt.timedelta]:
@@ -83,7 +83,7 @@ def _default_max_age() -> dict[str, dt.timedelta]:
     return {**_OWN_MAX_AGE, **dict(known)}
 
 
-MAX_AGE: Final[Mapping[str, dt.timedelta]] = _default_max_age()
+MAX_AGE: Final[Mapping[str, dt.timedelta]] = MappingProxyType(_default_max_age())
 """The default longest age of a value per concept (``child_weight``: a weight under 18)."""
 
 NOT_READ: Final = (
