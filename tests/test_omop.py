@@ -14,7 +14,7 @@ import pandas as pd
 import pytest
 
 import baricitinib_guideline as bg
-from baricitinib_guideline import omop
+from baricitinib_guideline import cohort, omop
 from baricitinib_guideline.cli import main
 from baricitinib_guideline.errors import InvalidInputError
 from baricitinib_guideline.model.enums import Sex
@@ -649,3 +649,22 @@ def test_a_value_within_a_hair_of_a_limit_falls_where_the_scalar_api_puts_it(
     ]
     assert [r.regimen.dose_mg for r in hand if r.regimen] == [2.0, 4.0]
     assert list(result["recommended_dose_mg"]) == [2.0, 4.0]
+
+
+def test_the_rows_are_cohort_rows_and_cohort_audit_agrees(audited: pd.DataFrame) -> None:
+    """The cohort's input columns, read from OMOP, give cohort.audit's answer where the
+    cohort sees everything the audit read (no blood counts: the cohort has no columns for
+    them)."""
+    without_counts = audited[
+        audited[["neutrophils_per_l", "lymphocytes_per_l", "haemoglobin_g_dl"]].isna().all(axis=1)
+        & audited["age_months"].notna()
+    ]
+    assert len(without_counts) > 20
+    again = cohort.audit(without_counts.loc[:, list(cohort.INPUT_COLUMNS)])
+    for column in ("status", "modality", "reason_codes"):
+        ours = without_counts[column].where(without_counts["status"] != "INVALID", None)
+        theirs = again[column].where(again["status"] != "INVALID", None)
+        assert list(ours) == list(theirs), column
+    pd.testing.assert_series_equal(
+        without_counts["recommended_dose_mg"], again["recommended_dose_mg"]
+    )
