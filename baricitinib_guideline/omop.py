@@ -1079,7 +1079,10 @@ def run_omop_audit(argv: list[str]) -> int:
     import sys
 
     parser = argparse.ArgumentParser(
-        prog="baricitinib-guideline omop-audit", description=run_omop_audit.__doc__
+        prog="baricitinib-guideline omop-audit",
+        description="Audit every baricitinib exposure of the OMOP CDM v5.4 in the DuckDB "
+        "database DB on DATE: each gets the guideline's answer for the person now. Prints "
+        "the counts; with --out, writes every row to Parquet.",
     )
     parser.add_argument("database", metavar="DB", help="DuckDB file holding an OMOP CDM v5.4")
     parser.add_argument("--on", required=True, metavar="DATE", help="the audit date, YYYY-MM-DD")
