@@ -63,6 +63,7 @@ EXAMPLES = """examples:
   baricitinib-guideline dose --fhir bundle.json --on 2026-11-01 --fhir-out
   baricitinib-guideline serve --trusted-issuers issuers.json    (extra: service)
   baricitinib-guideline audit cohort.parquet audited.parquet    (extra: cohort)
+  baricitinib-guideline omop-audit cdm.duckdb --on 2026-11-01   (extra: omop)
 """
 
 SUBCOMMANDS = ("dose", "screening", "monitoring", "evidence", "explain", "statements")
@@ -399,6 +400,7 @@ def _patient_reference(text: str) -> str:
 # Commands that live in an optional extra: command -> (module, function, extra).
 _EXTRA_COMMANDS: dict[str, tuple[str, str, str]] = {
     "audit": ("baricitinib_guideline.cohort", "run_audit", "cohort"),
+    "omop-audit": ("baricitinib_guideline.omop", "run_omop_audit", "omop"),
     "serve": ("baricitinib_guideline.service", "serve", "service"),
 }
 

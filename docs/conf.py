@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
+import pathlib
+import sys
+
 import baricitinib_guideline
+
+# The OMOP how-to builds its example database with the tests' small CDM.
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 
 project = "baricitinib_guideline"
 author = "baricitinib_guideline contributors"
@@ -302,6 +308,21 @@ def setup(app: object) -> dict[str, bool]:
         plot.forest().savefig(folder / "forest.png", dpi=110)
         schedule = monitoring_schedule(dt.date(2026, 1, 31), until=dt.date(2026, 12, 31))
         plot.visits(schedule).savefig(folder / "visits.png", dpi=110)
+        omop_summary(folder / "omop-summary.png")
+
+    def omop_summary(target: pathlib.Path) -> None:
+        """The OMOP how-to's figure: the summary of its example audit."""
+        import datetime as dt
+        import tempfile
+
+        from baricitinib_guideline import omop
+        from tests.omop_cdm import demo, duckdb_database
+
+        with tempfile.TemporaryDirectory() as scratch:
+            path = str(pathlib.Path(scratch) / "cdm.duckdb")
+            duckdb_database(demo(), path)
+            audited = omop.audit(path, on=dt.date(2025, 6, 1))
+        omop.plot_summary(audited).savefig(target, dpi=110)
 
     app.connect("builder-inited", figures)  # type: ignore[attr-defined]
     app.add_directive("cli-help", CliHelp)  # type: ignore[attr-defined]

@@ -170,6 +170,9 @@ def test_importing_does_not_load_optional_extras() -> None:
         "jwt",
         "httpx",
         "pydantic",
+        "duckdb",
+        "ibis",
+        "sqlglot",
     )
     code = (
         "import sys; import pint; before = set(sys.modules); import baricitinib_guideline;"

@@ -65,10 +65,22 @@ OBSERVATIONS: Final[dict[str, tuple[Code, ...]]] = {
     "pregnancy": (Code(LOINC, "82810-3", "Pregnancy status"),),
     "smoking": (Code(LOINC, "72166-2", "Tobacco smoking status", PARTIAL),),
 }
+# Serum creatinine (for an estimated creatinine clearance): mass and amount per volume.
+SERUM_CREATININE: Final = (
+    Code(LOINC, "2160-0", "Creatinine [Mass/volume] in Serum or Plasma"),
+    Code(LOINC, "38483-4", "Creatinine [Mass/volume] in Blood", PARTIAL),
+    Code(LOINC, "14682-9", "Creatinine [Moles/volume] in Serum or Plasma"),
+)
 
 PREGNANT: Final = Code(SNOMED, "77386006", "Pregnant")
 NOT_PREGNANT: Final = Code(SNOMED, "60001007", "Not pregnant")
 PREGNANCY_UNKNOWN: Final = Code(SNOMED, "261665006", "Unknown")
+# Pregnancy recorded as a Condition on the problem list (onset at conception, abated at
+# delivery).
+PREGNANCY_CONDITIONS: Final = (
+    Code(SNOMED, "77386006", "Pregnancy"),
+    Code(SNOMED, "72892002", "Normal pregnancy", PARTIAL),
+)
 SMOKER_VALUES: Final = (
     Code(SNOMED, "77176002", "Smoker", PARTIAL),
     Code(SNOMED, "449868002", "Smokes tobacco daily", PARTIAL),
@@ -135,3 +147,16 @@ UCUM_UNITS: Final[dict[str, tuple[str, ...]]] = {
 # eGFR is normalised to 1.73 m2 of body surface; only it may carry that annotation,
 # and it is read as the plain unit.
 EGFR_ANNOTATED: Final[dict[str, str]] = {"mL/min/{1.73_m2}": "mL/min"}
+
+# The OMOP CDM names each code system by a vocabulary_id in its ``concept`` table.
+OMOP_VOCABULARY: Final[dict[str, str]] = {
+    LOINC: "LOINC",
+    SNOMED: "SNOMED",
+    ICD10: "ICD10",
+    RXNORM: "RxNorm",
+    ATC: "ATC",
+    UCUM: "UCUM",
+}
+# OMOP's own Gender vocabulary: concept_code -> the member name of ``bg.Sex``.
+OMOP_GENDER_VOCABULARY: Final = "Gender"
+OMOP_GENDER: Final[dict[str, str]] = {"F": "FEMALE", "M": "MALE"}
