@@ -61,6 +61,12 @@ licence_fields = st.fixed_dictionaries(
         "can_become_pregnant": st.one_of(st.none(), st.booleans()),
         "hypersensitivity": st.booleans(),
         "suspected_drug_induced_liver_injury": st.booleans(),
+        "sex": st.one_of(st.none(), st.sampled_from(list(bg.Sex))),
+        "serum_creatinine": st.one_of(
+            st.none(),
+            st.builds(lambda v: Q_(v, "mg/dL"), _amount(0.1, 15)),
+            st.builds(lambda v: Q_(v, "umol/L"), _amount(10, 1300)),
+        ),
     }
 )
 
