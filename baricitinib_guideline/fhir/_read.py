@@ -26,7 +26,7 @@ from ..errors import InvalidInputError
 from ..knowledge import codes as c
 from ..knowledge.freshness import MAX_AGE
 from ..model._checks import as_date, as_tuple, is_text
-from ..model.enums import Comorbidity, RiskFactor
+from ..model.enums import Comorbidity, RiskFactor, Sex
 from ..model.patient import Labs, Patient, completed_months
 from ..units import frozen_quantity, parse_unit, quantity_from, registry
 from ._terminology import Terminology
@@ -54,6 +54,13 @@ _DIMENSIONS: Final = {
     "neutrophils": "1 / [volume]",
     "lymphocytes": "1 / [volume]",
     "haemoglobin": "[mass] / [volume]",
+    "serum_creatinine": "[mass] / [volume]",
+}
+_GENDER: Final[dict[str, Sex | None]] = {
+    "female": Sex.FEMALE,
+    "male": Sex.MALE,
+    "other": None,
+    "unknown": None,
 }
 _LABS: Final = ("neutrophils", "lymphocytes", "haemoglobin")
 _CODED: Final = ("pregnancy", "smoking")
@@ -543,8 +550,9 @@ class _Reader:
     def _observation(self, resource: dict[str, Any]) -> None:
         ref = self._ref(resource)
         pairs = _codings(resource.get("code"), f"{ref}.code")
-        concept = next((_OBSERVATION_CODES[p] for p in pairs if p in _OBSERVATION_CODES), None)
-        if concept is None:
+        pair = next((p for p in pairs if p in _OBSERVATION_CODES), None)
+        concept = None if pair is None else _OBSERVATION_CODES[pair]
+        if concept is None or pair is None:
             return self._ignore(resource, "its code is not one the library reads")
         status = _text(resource, "status", ref)
         if status not in USABLE_STATUS:
@@ -559,7 +567,7 @@ class _Reader:
         value: object = None
         error = None
         try:
-            value = self._value(concept, resource, ref)
+            value = self._value(concept, resource, ref, pair[1])
         except InvalidInputError as caught:
             error = caught
         if value is None and error is None:
@@ -581,7 +589,9 @@ class _Reader:
             return _date_of(resource["issued"], f"{ref}.issued")
         return None
 
-    def _value(self, concept: str, resource: Mapping[str, Any], ref: str) -> object | None:
+    def _value(
+        self, concept: str, resource: Mapping[str, Any], ref: str, code: str
+    ) -> object | None:
         """The value, ``None`` when left out (and listed); raises when it cannot be read."""
         if concept in _CODED:
             where = f"{ref}.valueCodeableConcept"
@@ -610,7 +620,10 @@ class _Reader:
         if quantity.get("comparator") is not None:
             self._ignore(resource, f"its value has a comparator ({quantity['comparator']!s:.10})")
             return None
-        return _quantity(concept, quantity, where)
+        dimension = _DIMENSIONS[concept]
+        if concept == "serum_creatinine" and code in c.CREATININE_AMOUNT:
+            dimension = "[substance] / [volume]"
+        return _quantity(concept, quantity, where, dimension)
 
     def _limit(self, concept: str) -> tuple[str, dt.timedelta | None]:
         if concept == "weight" and self.age_months < _ADULT_MONTHS:
@@ -828,6 +841,8 @@ class _Reader:
         pregnant = bool(self.pregnant_sources)
         if self.pregnant_sources:
             sources["pregnant"] = sorted(self.pregnant_sources)[0]
+        values["sex"] = self._sex(resource)
+        sources["sex"] = "Patient.gender"
         try:
             return Patient(
                 age=self._age(),
@@ -843,6 +858,15 @@ class _Reader:
             if source is None:
                 raise
             raise InvalidInputError(source, error.rule) from None
+
+    @staticmethod
+    def _sex(patient: Mapping[str, Any]) -> Sex | None:
+        gender = patient.get("gender")
+        if gender is None:
+            return None
+        if not isinstance(gender, str) or gender not in _GENDER:
+            raise InvalidInputError("Patient.gender", "must be female, male, other or unknown")
+        return _GENDER[gender]
 
     def _coded(self, concept: str, chosen: _Candidate) -> None:
         answer = chosen.value
@@ -928,7 +952,7 @@ def _icd10_matches(pairs: list[tuple[str, str]], known: c.ConditionCodes) -> boo
     return False
 
 
-def _quantity(concept: str, quantity: Mapping[str, Any], where: str) -> object:
+def _quantity(concept: str, quantity: Mapping[str, Any], where: str, dimension: str) -> object:
     """The quantity as the library's registry holds it, from its value and UCUM code.
 
     Without a code, a unit text that is exactly one of the concept's UCUM codes
@@ -940,7 +964,6 @@ def _quantity(concept: str, quantity: Mapping[str, Any], where: str) -> object:
     system = quantity.get("system")
     if system is not None and system != c.UCUM:
         raise InvalidInputError(f"{where}.system", f"must be UCUM ({c.UCUM})")
-    dimension = _DIMENSIONS[concept]
     accepted = c.UCUM_UNITS[dimension]
     if concept == "egfr":
         accepted += tuple(c.EGFR_ANNOTATED)

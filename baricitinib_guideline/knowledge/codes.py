@@ -66,6 +66,11 @@ OBSERVATIONS: Final[dict[str, tuple[Code, ...]]] = {
         Code(LOINC, "26474-7", "Lymphocytes [#/volume] in Blood"),
     ),
     "haemoglobin": (Code(LOINC, "718-7", "Hemoglobin [Mass/volume] in Blood"),),
+    "serum_creatinine": (
+        Code(LOINC, "2160-0", "Creatinine [Mass/volume] in Serum or Plasma"),
+        Code(LOINC, "38483-4", "Creatinine [Mass/volume] in Blood", PARTIAL),
+        Code(LOINC, "14682-9", "Creatinine [Moles/volume] in Serum or Plasma"),
+    ),
     "pregnancy": (Code(LOINC, "82810-3", "Pregnancy status"),),
     "smoking": (Code(LOINC, "72166-2", "Tobacco smoking status", PARTIAL),),
 }
@@ -166,7 +171,10 @@ UCUM_UNITS: Final[dict[str, tuple[str, ...]]] = {
     "1 / [volume]": ("10*9/L", "10*3/uL", "10*3/mm3", "/uL", "{cells}/uL", "/mm3", "/L"),
     "[mass] / [volume]": ("g/dL", "g/L", "mg/dL"),
     "[volume] / [time]": ("mL/min", "mL/s", "L/h"),
+    "[substance] / [volume]": ("umol/L", "mmol/L"),
 }
+# Creatinine results whose code names an amount (moles) per volume, not a mass.
+CREATININE_AMOUNT: Final = frozenset({"14682-9"})
 # eGFR is normalised to 1.73 m2 of body surface; only it may carry that annotation,
 # and it is read as the plain unit.
 EGFR_ANNOTATED: Final[dict[str, str]] = {"mL/min/{1.73_m2}": "mL/min"}
