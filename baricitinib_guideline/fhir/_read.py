@@ -84,9 +84,11 @@ FORMER_SMOKER_QUESTION: Final = (
     "name current or long-time past smokers; the record does not say how long ago."
 )
 _ADULT_MONTHS: Final = 18 * 12
-_DATE_ONLY_SHIFT: Final = 14 * 3600 * 10**9
-"""A date without a time is placed at the first moment of its day anywhere (00:00 at
-UTC+14:00): every time written with that date or a later one orders after it."""
+_DATE_ONLY_SHIFT: Final = 12 * 3600 * 10**9
+"""A date without a time orders as noon UTC of that day. Noon UTC lies after every time
+written on the day before and before every time written on the day after, in every time
+zone from UTC-12:00 to UTC+12:00; a time written on the same day orders by its instant
+against noon UTC."""
 
 
 @frozen
@@ -327,8 +329,7 @@ def _date_of(text: object, where: str) -> _When | None:
 
     Date-times order by their instants across time zones (a valid leap
     second, ``23:59:60``, is the instant after ``23:59:59``); a date without
-    a time orders at the first moment its day begins anywhere (see
-    ``_DATE_ONLY_SHIFT``).
+    a time orders as noon UTC of its day (see ``_DATE_ONLY_SHIFT``).
     """
     match = _date_parts(text, where)
     year, month, day, hour, minute, second, fraction, zone = match.groups()
@@ -338,7 +339,7 @@ def _date_of(text: object, where: str) -> _When | None:
         date = dt.date(int(year), int(month), int(day))
         if hour is None:
             epoch = calendar.timegm(date.timetuple())
-            return _When(date, epoch * 10**9 - _DATE_ONLY_SHIFT)
+            return _When(date, epoch * 10**9 + _DATE_ONLY_SHIFT)
         leap = second == "60"
         if leap and minute != "59":
             raise ValueError("a leap second ends a minute")
