@@ -13,7 +13,7 @@ import time
 import urllib.parse
 import uuid
 from collections.abc import Iterator
-from typing import Any
+from typing import Any, ClassVar
 
 import pytest
 from hypothesis import given, settings
@@ -231,9 +231,12 @@ def test_value_set_terminology_refuses_what_is_not_system_bar_code() -> None:
 class _Subsumes(http.server.BaseHTTPRequestHandler):
     """A terminology server's CodeSystem/$subsumes, with ways to misbehave."""
 
-    below = {("363346000", COLON_CANCER), ("363346000", LUNG_CANCER)}
+    below: ClassVar[set[tuple[str, str]]] = {
+        ("363346000", COLON_CANCER),
+        ("363346000", LUNG_CANCER),
+    }
     mode = "normal"
-    asked: list[str] = []
+    asked: ClassVar[list[str]] = []
 
     def do_GET(self) -> None:
         url = urllib.parse.urlsplit(self.path)
