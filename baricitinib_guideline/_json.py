@@ -61,12 +61,17 @@ def check_depth(data: object, field: str, limit: int) -> None:
     stack: list[tuple[object, int]] = [(data, 0)]
     while stack:
         value, depth = stack.pop()
-        if isinstance(value, Mapping):
-            children: Any = value.values()
-        elif isinstance(value, list | tuple):
+        if isinstance(value, dict | list):
+            children: Any = value.values() if isinstance(value, dict) else value
+        elif isinstance(value, Mapping):
+            children = value.values()
+        elif isinstance(value, tuple):
             children = value
         else:
             continue
         if depth >= limit:
             raise InvalidInputError(field, f"nested deeper than {limit} levels")
-        stack.extend((child, depth + 1) for child in children)
+        stack.extend((child, depth + 1) for child in children if not isinstance(child, _SCALARS))
+
+
+_SCALARS = (str, int, float, type(None))
