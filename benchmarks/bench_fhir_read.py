@@ -64,7 +64,9 @@ def _observation(rng: random.Random, index: int, when: str) -> dict[str, Any]:
         "resource": {
             "resourceType": "Observation",
             "id": str(uuid.UUID(int=10_000 + index)),
-            "meta": {"profile": ["http://hl7.org/fhir/us/core/StructureDefinition/us-core-vital-signs"]},
+            "meta": {
+                "profile": ["http://hl7.org/fhir/us/core/StructureDefinition/us-core-vital-signs"]
+            },
             "status": "final",
             "category": [
                 {
@@ -77,7 +79,10 @@ def _observation(rng: random.Random, index: int, when: str) -> dict[str, Any]:
                     ]
                 }
             ],
-            "code": {"coding": [{"system": LOINC, "code": loinc, "display": loinc}], "text": loinc},
+            "code": {
+                "coding": [{"system": LOINC, "code": loinc, "display": loinc}],
+                "text": loinc,
+            },
             "subject": {"reference": PATIENT},
             "encounter": {"reference": f"urn:uuid:{uuid.UUID(int=index // 20)}"},
             "effectiveDateTime": when,

@@ -954,3 +954,16 @@ def test_round_trip_with_every_field(p: bg.Patient, on: dt.date) -> None:
     # The same through JSON text, shuffled.
     random.Random(on.toordinal()).shuffle(bundle["entry"])
     assert fhir.patient_from_fhir(json.dumps(bundle), on=on) == p
+
+
+def test_the_card_counts_the_conditions_it_could_not_place() -> None:
+    from baricitinib_guideline.service._cards import _detail
+
+    many = [synthea_condition(f"c{i}", str(40_000_000 + i)) for i in range(40)]
+    reading = read(*many, synthea_condition("dvt", "128053003"), smoking("s1", "8517006"))
+    assert len(reading.unplaced_conditions()) == 40
+    detail = _detail(bg.recommend(reading.patient), reading)
+    assert "40 Condition(s) with codes the library does not read were left out." in detail
+    assert "Condition/c1" not in detail
+    assert "Observation/s1 (former smoker" in detail
+    assert len(detail) < 2000

@@ -83,6 +83,8 @@ FORMER_SMOKER_QUESTION: Final = (
     "Former smoker: is this a long-time past smoker? The EMA measures for JAK inhibitors "
     "name current or long-time past smokers; the record does not say how long ago."
 )
+NOT_READ: Final = "its code is not one the library reads"
+NOT_PLACED: Final = "the terminology could not say whether its code is below"
 _ADULT_MONTHS: Final = 18 * 12
 _DATE_ONLY_SHIFT: Final = 12 * 3600 * 10**9
 """A date without a time orders as noon UTC of that day. Noon UTC lies after every time
@@ -113,7 +115,12 @@ def _questions(value: object) -> tuple[str, ...]:
 
 @frozen
 class PatientReading:
-    """The patient read from FHIR, what the reading rests on and what it left out."""
+    """The patient read from FHIR, what the reading rests on and what it left out.
+
+    :meth:`unplaced_conditions` counts the Conditions whose codes could not be
+    placed under one the library reads, for summaries (a real adult record
+    holds dozens of them).
+    """
 
     patient: Patient
     used: tuple[str, ...] = field(default=(), converter=_used)
@@ -122,6 +129,15 @@ class PatientReading:
     """Every resource left out, with why; sorted by reference."""
     questions: tuple[str, ...] = field(default=(), converter=_questions)
     """Questions for the prescriber the record raises but cannot answer (a former smoker)."""
+
+    def unplaced_conditions(self) -> tuple[Ignored, ...]:
+        """The Conditions left out because their code is not one the library reads."""
+        return tuple(
+            item
+            for item in self.ignored
+            if item.reference.startswith("Condition/")
+            and (item.why == NOT_READ or item.why.startswith(NOT_PLACED))
+        )
 
 
 def patient_from_fhir(
@@ -703,10 +719,8 @@ class _Reader:
         if not (risks or diseases or pregnancy):
             if unknown:
                 names = ", ".join(sorted(unknown))
-                return self._ignore(
-                    resource, f"the terminology could not say whether its code is below {names}"
-                )
-            return self._ignore(resource, "its code is not one the library reads")
+                return self._ignore(resource, f"{NOT_PLACED} {names}")
+            return self._ignore(resource, NOT_READ)
         onset = self._onset(resource, ref)
         if onset is not None and onset > self.on:
             return self._ignore(resource, f"its onset is after {self.on.isoformat()}")
