@@ -967,3 +967,12 @@ def test_the_card_counts_the_conditions_it_could_not_place() -> None:
     assert "Condition/c1" not in detail
     assert "Observation/s1 (former smoker" in detail
     assert len(detail) < 2000
+
+
+def test_errors_from_the_patient_name_the_fhir_elements() -> None:
+    with pytest.raises(bg.InvalidInputError) as caught:
+        read(synthea_observation("w1", "29463-7", 900, "kg"))
+    assert caught.value.field == "Observation/w1.valueQuantity.value"
+    with pytest.raises(bg.InvalidInputError) as caught:
+        read(synthea_observation("h1", "718-7", -1, "g/dL"))
+    assert caught.value.field == "Observation/h1.valueQuantity.value"

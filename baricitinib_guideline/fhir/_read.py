@@ -869,10 +869,7 @@ class _Reader:
                 **values,
             )
         except InvalidInputError as error:
-            source = sources.get(error.field)
-            if source is None:
-                raise
-            raise InvalidInputError(source, error.rule) from None
+            raise _named(error, sources) from None
 
     @staticmethod
     def _sex(patient: Mapping[str, Any]) -> Sex | None:
@@ -920,6 +917,14 @@ _RISK_CODES: Final[dict[RiskFactor, tuple[c.Code, ...]]] = {
     risk: (*(c.CONDITIONS[risk].snomed if risk in c.CONDITIONS else ()), c.LIBRARY_RISKS[risk])
     for risk in RiskFactor
 }
+
+
+def _named(error: InvalidInputError, sources: Mapping[str, str]) -> InvalidInputError:
+    """The error with each of the library's field names replaced by the FHIR element read."""
+    parts = re.split(r"(\W+)", error.field)
+    if not any(part in sources for part in parts):
+        return error
+    return InvalidInputError("".join(sources.get(part, part) for part in parts), error.rule)
 
 
 def _distinct(entries: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
