@@ -976,3 +976,17 @@ def test_errors_from_the_patient_name_the_fhir_elements() -> None:
     with pytest.raises(bg.InvalidInputError) as caught:
         read(synthea_observation("h1", "718-7", -1, "g/dL"))
     assert caught.value.field == "Observation/h1.valueQuantity.value"
+
+
+def test_a_terminology_must_answer_true_false_or_none() -> None:
+    class Sloppy:
+        def subsumes(self, ancestor: tuple[str, str], code: tuple[str, str]) -> object:
+            return "yes"
+
+    with pytest.raises(bg.InvalidInputError, match="True, False or None") as caught:
+        read(synthea_condition("ca", COLON_CANCER), terminology=Sloppy())
+    assert caught.value.field == "terminology"
+    expansion = fhir.ValueSetTerminology({f"{SNOMED}|363346000": [f"{SNOMED}|{COLON_CANCER}"]})
+    assert expansion.expansion((SNOMED, "363346000")) == {(SNOMED, COLON_CANCER)}
+    assert expansion.expansion((SNOMED, "22298006")) is None
+    assert isinstance(expansion, fhir.Terminology)
