@@ -70,6 +70,15 @@ licence_fields = st.fixed_dictionaries(
     }
 )
 
+def _consistent(age: Any, licence: dict[str, Any]) -> dict[str, Any]:
+    """The fields without a pregnancy the others rule out (refused as a contradiction)."""
+    if not licence.get("pregnant"):
+        return licence
+    under_10 = bg.Patient(age=age).age_months < 120
+    ruled_out = licence.get("sex") is bg.Sex.MALE or licence.get("can_become_pregnant") is False
+    return {**licence, "pregnant": False} if under_10 or ruled_out else licence
+
+
 patients = st.builds(
     lambda age, weight, risk, como, candidate, hbv, licence: bg.Patient(
         age=age,
@@ -78,7 +87,7 @@ patients = st.builds(
         comorbidities=como,
         systemic_candidate=candidate,
         suspected_hepatitis_b=hbv,
-        **licence,
+        **_consistent(age, licence),
     ),
     ages,
     st.one_of(st.none(), weights),

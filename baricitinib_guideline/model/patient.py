@@ -21,6 +21,7 @@ __all__ = [
     "MAX_AGE_YEARS",
     "MAX_SERUM_CREATININE_MG_DL",
     "MAX_WEIGHT_KG",
+    "MIN_PREGNANCY_AGE_YEARS",
     "Labs",
     "Patient",
     "completed_months",
@@ -33,6 +34,9 @@ MAX_CELLS_PER_L: Final = 1e12
 MAX_HAEMOGLOBIN_G_DL: Final = 30
 MAX_SERUM_CREATININE_MG_DL: Final = 40
 """Implausible above this (about 3540 umol/L), a bound for typing errors only."""
+MIN_PREGNANCY_AGE_YEARS: Final = 10
+"""A pregnancy below this age is refused as a contradiction, and no pregnancy question is
+asked below it (the library's choice, docs/silent.rst)."""
 CREATININE_MOLAR_MASS_G_MOL: Final = 113.12
 """Creatinine's molar mass: 1 mg/dL is 88.4 umol/L (clinical facts, confirmed)."""
 
@@ -271,6 +275,8 @@ class Patient:
 
     def __attrs_post_init__(self) -> None:
         _derive(self, _PATIENT_LIMITS)
+        if self.pregnant:
+            _check_pregnancy(self)
         creatinine = self.serum_creatinine
         object.__setattr__(
             self,
@@ -313,6 +319,19 @@ class Patient:
         """
         months = completed_months(birth_date, on)
         return cls(age=registry().Quantity(months, "month"), weight=weight, **rest)
+
+
+def _check_pregnancy(patient: Patient) -> None:
+    """A pregnancy the other fields rule out is refused, naming both fields."""
+    if patient.sex is Sex.MALE:
+        other = "sex is MALE"
+    elif patient.can_become_pregnant is False:
+        other = "can_become_pregnant is false"
+    elif patient.age_months < MIN_PREGNANCY_AGE_YEARS * 12:
+        other = f"age is under {MIN_PREGNANCY_AGE_YEARS} years"
+    else:
+        return
+    raise InvalidInputError("pregnant", f"is true but {other}: the two contradict each other")
 
 
 _FIELD_NAMES = tuple(a.name for a in attrs.fields(Patient) if a.init)
