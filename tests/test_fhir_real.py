@@ -990,3 +990,20 @@ def test_a_terminology_must_answer_true_false_or_none() -> None:
     assert expansion.expansion((SNOMED, "363346000")) == {(SNOMED, COLON_CANCER)}
     assert expansion.expansion((SNOMED, "22298006")) is None
     assert isinstance(expansion, fhir.Terminology)
+
+
+@pytest.mark.parametrize(
+    ("patient", "other"),
+    [
+        (person(gender="male"), "Patient.gender"),
+        (person("2020-01-01"), "Patient.birthDate"),
+    ],
+    ids=["male", "six-years-old"],
+)
+def test_a_contradictory_pregnancy_names_both_fhir_elements(
+    patient: dict[str, Any], other: str
+) -> None:
+    pregnancy = synthea_condition("preg", "72892002", onset="2026-08-01")
+    with pytest.raises(bg.InvalidInputError, match="contradict") as caught:
+        fhir.read_patient(synthea(pregnancy, patient=patient), on=ON)
+    assert caught.value.field == f"Condition/preg.code, {other}"

@@ -924,7 +924,10 @@ def _named(error: InvalidInputError, sources: Mapping[str, str]) -> InvalidInput
     parts = re.split(r"(\W+)", error.field)
     if not any(part in sources for part in parts):
         return error
-    return InvalidInputError("".join(sources.get(part, part) for part in parts), error.rule)
+    named = "".join(sources.get(part, part) for part in parts)
+    # A contradiction names the other field in its rule ("is true but sex is MALE").
+    others = [sources[word] for word in re.findall(r"\w+", error.rule) if word in sources]
+    return InvalidInputError(", ".join(dict.fromkeys([named, *others])), error.rule)
 
 
 def _distinct(entries: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict[str, Any]]]:
