@@ -21,13 +21,11 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import functools
-import importlib
 import math
 import re
 import uuid
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from types import MappingProxyType
 from typing import TYPE_CHECKING, Any, Final, NamedTuple
 
 import numpy as np
@@ -38,6 +36,7 @@ from .cohort import FLAGS, INPUT_COLUMNS, INVALID, OUTPUT_COLUMNS
 from .errors import InvalidInputError
 from .knowledge import chapter as k
 from .knowledge import codes as c
+from .knowledge import freshness
 from .knowledge import licence as lic
 from .model.enums import RiskFactor, Sex
 from .model.patient import (
@@ -59,32 +58,8 @@ if TYPE_CHECKING:
 
 __all__ = ["MAX_AGE", "NOT_READ", "READ_COLUMNS", "audit", "plot_summary", "summary"]
 
-# How old a value may be and still describe the person on ``on``. The one table of this
-# module; the knowledge layer's table is used instead where the library has one.
-_OWN_MAX_AGE: Final[dict[str, dt.timedelta]] = {
-    "child_weight": dt.timedelta(days=90),
-    "weight": dt.timedelta(days=365),
-    "creatinine_clearance": dt.timedelta(days=92),
-    "egfr": dt.timedelta(days=92),
-    "serum_creatinine": dt.timedelta(days=92),
-    "neutrophils": dt.timedelta(days=92),
-    "lymphocytes": dt.timedelta(days=92),
-    "haemoglobin": dt.timedelta(days=92),
-    "pregnancy": dt.timedelta(weeks=40),
-    "smoking": dt.timedelta(days=365),
-}
-
-
-def _default_max_age() -> dict[str, dt.timedelta]:
-    try:
-        known = importlib.import_module(".knowledge.freshness", __package__).MAX_AGE
-    except (ImportError, AttributeError):
-        return dict(_OWN_MAX_AGE)
-    return {**_OWN_MAX_AGE, **dict(known)}
-
-
-MAX_AGE: Final[Mapping[str, dt.timedelta]] = MappingProxyType(_default_max_age())
-"""The default longest age of a value per concept (``child_weight``: a weight under 18)."""
+MAX_AGE: Final[Mapping[str, dt.timedelta]] = freshness.MAX_AGE
+"""The default longest age of a value per concept: the knowledge layer's, as the FHIR reader's."""
 
 NOT_READ: Final = (
     "risk_infection",
@@ -181,7 +156,7 @@ _MEASURES: Final[dict[str, _Measure]] = {
     ),
     # For the Cockcroft-Gault estimate; mass per volume, or amount through the molar mass.
     "serum_creatinine_mg_dl": _Measure(
-        c.SERUM_CREATININE,
+        c.OBSERVATIONS["serum_creatinine"],
         "[mass] / [volume]",
         "milligram / deciliter",
         (*_ABOVE_ZERO, (MAX_SERUM_CREATININE_MG_DL, True)),
@@ -284,7 +259,7 @@ def _unit_codes(measure: _Measure) -> tuple[str, ...]:
     codes = c.UCUM_UNITS[measure.dimension]
     if measure.codes == c.OBSERVATIONS["egfr"]:
         codes += tuple(c.EGFR_ANNOTATED)
-    if measure.codes == c.SERUM_CREATININE:
+    if measure.codes == c.OBSERVATIONS["serum_creatinine"]:
         codes += _CREATININE_AMOUNTS
     return codes
 
