@@ -767,23 +767,14 @@ def summary(audited: pd.DataFrame) -> dict[str, pd.Series]:
 def plot_summary(audited: pd.DataFrame) -> Figure:
     """A figure of :func:`summary` (needs matplotlib: the ``plot`` extra). Touches no global
     matplotlib state: the figure is made without pyplot."""
-    from matplotlib.figure import Figure
+    from .plot import bars
 
     counts = summary(audited)
-    figure = Figure(figsize=(9, 4), layout="constrained")
-    left, right = figure.subplots(1, 2)
-    for axes, (title, series) in zip(
-        (left, right),
-        (
-            ("Answers by status", counts["by_status"]),
-            ("Dose differs: deciding statement", counts["by_mismatch_reason"]),
-        ),
-        strict=True,
-    ):
-        axes.barh([str(i) for i in series.index], series.to_numpy())
-        axes.set_title(title)
-        axes.set_xlabel("rows")
-    return figure
+    panels = (
+        ("Answers by status", counts["by_status"]),
+        ("Dose differs: deciding statement", counts["by_mismatch_reason"]),
+    )
+    return bars(panels, xlabel="rows")
 
 
 def run_audit(argv: list[str]) -> int:

@@ -1025,23 +1025,14 @@ def summary(audited: pd.DataFrame) -> dict[str, pd.Series]:
 
 def plot_summary(audited: pd.DataFrame) -> Any:
     """A figure of :func:`summary` (needs matplotlib: the ``plot`` extra), made without pyplot."""
-    from matplotlib.figure import Figure
+    from .plot import bars
 
     counts = summary(audited)
-    figure = Figure(figsize=(9, 3.5), layout="constrained")
-    left, right = figure.subplots(1, 2)
-    for axes, (title, series) in zip(
-        (left, right),
-        (
-            ("Answer for the person now", counts["by_status"]),
-            ("Daily dose vs the answer", counts["by_dose"]),
-        ),
-        strict=True,
-    ):
-        axes.barh([str(i) for i in series.index], series.to_numpy())
-        axes.set_title(title)
-        axes.set_xlabel("exposures")
-    return figure
+    panels = (
+        ("Answer for the person now", counts["by_status"]),
+        ("Daily dose vs the answer", counts["by_dose"]),
+    )
+    return bars(panels, xlabel="exposures", size=(9, 3.5))
 
 
 def run_omop_audit(argv: list[str]) -> int:

@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-__all__ = ["forest", "visits"]
+__all__ = ["bars", "forest", "visits"]
 
 _DOSE_COLOURS = {2.0: "#1f77b4", 4.0: "#d62728"}
 _OTHER_COLOUR = "#444444"
@@ -150,4 +150,20 @@ def visits(schedule: Sequence[Visit]) -> Figure:
     axes.set_ylim(-1, 1)
     axes.margins(x=0.12)
     axes.set_title("Monitoring visits")
+    return figure
+
+
+def bars(
+    panels: Sequence[tuple[str, Any]], *, xlabel: str, size: tuple[float, float] = (9, 4)
+) -> Figure:
+    """Counts as horizontal bars, one panel per ``(title, series)``: an audit's summary.
+
+    Each series is a pandas ``Series`` (or anything with ``index`` and ``to_numpy()``)
+    of counts indexed by what was counted.
+    """
+    figure = _figure(size)
+    for axes, (title, series) in zip(figure.subplots(1, len(panels)), panels, strict=True):
+        axes.barh([str(i) for i in series.index], series.to_numpy())
+        axes.set_title(title)
+        axes.set_xlabel(xlabel)
     return figure

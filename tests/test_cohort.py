@@ -295,6 +295,9 @@ def test_summary_and_figure() -> None:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png")
     assert buffer.getvalue().startswith(b"\x89PNG")
+    # A notebook shows the figure itself, as the other plots (no pyplot needed).
+    assert getattr(figure, "_repr_png_")().startswith(b"\x89PNG")  # noqa: B009
+    assert [axes.get_xlabel() for axes in figure.axes] == ["rows", "rows"]
 
 
 def synthetic(n: int, seed: int) -> pd.DataFrame:

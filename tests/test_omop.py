@@ -622,6 +622,7 @@ def test_summary_and_its_figure() -> None:
     assert counts["by_dose"]["no dose is the answer"] == no_dose.sum()
     figure = omop.plot_summary(audited)
     assert len(figure.axes) == 2
+    assert figure._repr_png_().startswith(b"\x89PNG")  # a notebook shows it
     with pytest.raises(InvalidInputError, match="status"):
         omop.summary(pd.DataFrame({"x": [1]}))
 
