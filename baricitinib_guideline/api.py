@@ -180,10 +180,7 @@ def _stop(
             if current_mg > ceiling:
                 reasons += (
                     because_citing(
-                        "current-dose-above-licence-stop",
-                        limit_statement,
-                        current=current_mg,
-                        limit=ceiling,
+                        "current-dose-above-licence-stop", limit_statement, current=current_mg
                     ),
                 )
     return DoseRecommendation(

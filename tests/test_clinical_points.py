@@ -14,7 +14,7 @@ from typing import Any
 
 import attrs
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 
 import baricitinib_guideline as bg
@@ -191,10 +191,14 @@ def test_at_the_licence_limit_the_dose_is_the_most_the_licence_allows() -> None:
 
 
 def test_consider_stopping_on_a_dose_above_the_limit_names_the_limit() -> None:
-    result = answer(4, NB, **ADULT, strong_oat3_inhibitor=True)
-    assert result.status is bg.Status.CONSIDER_STOPPING
-    text = reason(result, "current-dose-above-licence-stop").text
-    assert "4 mg is above the licence's limit for this patient, 2 mg once daily" in text
+    """A stop gives no dose: the limit is the cited rule's, never a dose the reason names."""
+    for limited in ({"strong_oat3_inhibitor": True}, {"creatinine_clearance": Q_(45, "mL/min")}):
+        result = answer(4, NB, **ADULT, **limited)
+        assert result.status is bg.Status.CONSIDER_STOPPING
+        said = reason(result, "current-dose-above-licence-stop")
+        assert "4 mg is above the licence's limit for this patient" in said.text
+        assert "2 mg" not in said.text
+        assert said.source.statement in {"smpc.oat3.adult", "smpc.renal.adult_moderate"}
 
 
 # --- Item 2: an eGFR never blocks more than no result ------------------------------------
@@ -627,6 +631,11 @@ DOSE_ONCE_DAILY = re.compile(r"(\d+(?:\.\d+)?) mg once daily")
 NAMES_ANOTHER_STEP = {"licence-sets-dose", "licence-confirms-dose"}
 
 
+# A stop on a dose above the licence's limit (found once by a random search): always tried.
+@example(
+    bg.Patient(age=bg.Q_(18, "year"), strong_oat3_inhibitor=True),
+    (bg.Q_(4, "mg"), bg.Response.NO_BENEFIT_AFTER_8_WEEKS),
+)
 @settings(max_examples=400, deadline=None)
 @given(patients, follow_ups)
 def test_no_reason_names_a_dose_not_given_or_calls_a_dose_above_the_licence_its_limit(

@@ -242,10 +242,11 @@ REASONS: Final[dict[str, tuple[str, str]]] = {
         "{limit:g} mg once daily (rule below): the dose goes down to {limit:g} mg whatever the "
         "response.",
     ),
+    # A stop gives no dose, so the limit is left to the cited rule rather than named as a dose.
     "current-dose-above-licence-stop": (
         "",
-        "The current dose of {current:g} mg is above the licence's limit for this patient, "
-        "{limit:g} mg once daily.",
+        "The current dose of {current:g} mg is above the licence's limit for this patient "
+        "(the rule cited).",
     ),
     "instead-of-stopping": (
         "",
