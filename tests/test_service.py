@@ -38,7 +38,10 @@ def keys() -> Keys:
 
 @pytest.fixture(scope="module")
 def trusted(keys: Keys) -> Iterator[str]:
-    with running(create_app(trusted_issuers=keys.issuers(), today=lambda: ON)) as base:
+    def app(base: str) -> Any:
+        return create_app(trusted_issuers=keys.issuers(), public_base_url=base, today=lambda: ON)
+
+    with running(app) as base:
         yield base
 
 
@@ -166,12 +169,12 @@ def test_missing_weight_is_a_warning_naming_it_and_no_dose(open_service: str) ->
     assert "suggestions" not in card
 
 
-def test_no_patient_prefetch_and_no_fhir_server_is_a_warning(open_service: str) -> None:
-    card = card_of(post(open_service, SELECT, request(order(2), prefetch={})))
-    assert card["indicator"] == "warning"
-    assert "patient data not provided" in card["summary"]
-    assert "prefetch.patient" in card["detail"]
-    assert "mg" not in card["summary"]
+def test_no_patient_prefetch_and_no_fhir_server_is_412(open_service: str) -> None:
+    response = post(open_service, SELECT, request(order(2), prefetch={}))
+    assert response.status_code == 412
+    assert response.json()["resourceType"] == "OperationOutcome"
+    assert "prefetch.patient" in response.text
+    assert "mg" not in response.text
 
 
 def test_no_card_for_other_drugs(open_service: str) -> None:
@@ -501,8 +504,14 @@ def test_discovery_and_feedback_need_a_token_too(trusted: str) -> None:
     )
 
 
-def test_untrusted_requests_do_not_reveal_the_unknown_service_first(trusted: str) -> None:
-    assert httpx.post(trusted + "/cds-services/unknown", json={}, timeout=30).status_code == 404
+def test_untrusted_requests_do_not_reveal_whether_a_service_exists(trusted: str) -> None:
+    for method, path in [
+        ("POST", "/cds-services/unknown"),
+        ("POST", "/cds-services/unknown/feedback"),
+        ("GET", SELECT),
+        ("GET", "/cds-services/unknown"),
+    ]:
+        assert httpx.request(method, trusted + path, json={}, timeout=30).status_code == 401
 
 
 # Starting the server: fail closed.
