@@ -8,20 +8,24 @@ import logging
 import subprocess
 import sys
 import time
+import urllib.parse
 from collections.abc import Iterator
 from typing import Any
 
 import httpx
 import pytest
 
+from baricitinib_guideline.knowledge import codes
 from baricitinib_guideline.service import MAX_BODY_BYTES, create_app
 
 from .service_support import (
     ON,
+    RXNORM_2MG,
     Keys,
     order,
     request,
     running,
+    sandbox_order,
     searchset,
     stub_fhir,
     weight,
@@ -594,3 +598,375 @@ def test_the_environment_factory_fails_closed_and_reads_its_settings(
             timeout=30,
         )
     assert (ok.status_code, local.status_code) == (200, 401)
+
+
+# ---------------------------------------------------------------------------
+# Orders as EHRs and the CDS Hooks sandbox write them.
+ELDERLY = {"birth": "1956-05-20", "kg": 70}  # 70 years on ON: 2 mg once daily
+
+
+def _codes_file(tmp_path: Any, **strengths: float) -> str:
+    path = tmp_path / "codes.json"
+    entries = [
+        {"code": f"{codes.RXNORM}|{code}", "strength_mg": mg} for code, mg in strengths.items()
+    ]
+    path.write_text(json.dumps({"codes": entries}), encoding="utf-8")
+    return str(path)
+
+
+@pytest.fixture(scope="module")
+def site_service(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """An open service that knows the site's RxNorm code of a 2 mg tablet."""
+    codes_path = _codes_file(tmp_path_factory.mktemp("codes"), **{RXNORM_2MG: 2})
+    with running(
+        create_app(allow_unauthenticated=True, today=lambda: ON, medication_codes=codes_path)
+    ) as base:
+        yield base
+
+
+def test_item1_twice_daily_counts_the_daily_amount(open_service: str) -> None:
+    twice = card_of(post(open_service, SELECT, request(order(2, per_day=2), **ELDERLY)))
+    assert twice["indicator"] == "critical"
+    assert twice["summary"] == (
+        "Recommended: baricitinib 2 mg once daily, not 2 mg twice daily (4 mg a day)"
+    )
+    assert "4 mg a day" in twice["detail"]
+    split = card_of(post(open_service, SELECT, request(order(1, per_day=2), **ELDERLY)))
+    assert split["indicator"] == "warning"  # the right amount, not the licensed regimen
+    assert "1 mg twice daily (2 mg a day)" in split["summary"]
+    repeat = split["suggestions"][0]["actions"][0]["resource"]["dosageInstruction"][0]
+    assert repeat["timing"]["repeat"]["frequency"] == 1
+
+
+def test_item1_every_other_day_and_hours(open_service: str) -> None:
+    body = request(order(2), **ELDERLY)
+    dosage = body["context"]["draftOrders"]["entry"][0]["resource"]["dosageInstruction"][0]
+    dosage["timing"]["repeat"] = {"frequency": 1, "period": 12, "periodUnit": "h"}
+    assert card_of(post(open_service, SELECT, body))["indicator"] == "critical"
+    dosage["timing"]["repeat"] = {"frequency": 1, "period": 2, "periodUnit": "d"}
+    assert card_of(post(open_service, SELECT, body))["indicator"] == "warning"
+
+
+def test_item1_an_order_without_a_frequency_says_so(open_service: str) -> None:
+    body = request(order(2), **ELDERLY)
+    del body["context"]["draftOrders"]["entry"][0]["resource"]["dosageInstruction"][0]["timing"]
+    card = card_of(post(open_service, SELECT, body))
+    assert card["indicator"] == "warning"
+    assert "cannot be read" in card["summary"]
+    assert "timing.repeat gives no frequency" in card["detail"]
+    assert "suggestions" not in card
+
+
+def _pregnancy_condition(ident: str = "c-preg") -> dict[str, Any]:
+    return {
+        "resourceType": "Condition",
+        "id": ident,
+        "clinicalStatus": {
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/condition-clinical",
+                    "code": "active",
+                }
+            ]
+        },
+        "code": {"coding": [{"system": codes.SNOMED, "code": "72892002"}]},
+        "subject": {"reference": "Patient/p1"},
+        "onsetDateTime": "2026-08-15",
+    }
+
+
+def test_item2_a_pregnancy_on_the_problem_list_is_critical(open_service: str) -> None:
+    body = request(order(4), birth="1990-01-01", kg=70)
+    body["prefetch"]["patient"]["gender"] = "female"
+    body["prefetch"]["conditions"] = searchset(_pregnancy_condition())
+    card = card_of(post(open_service, SIGN, {**body, "hook": "order-sign"}))
+    assert card["indicator"] == "critical"
+    assert card["source"]["topic"]["code"] == "smpc.contraindications"
+
+
+def _medication(ident: str, mg: float, *, atc: bool = True) -> dict[str, Any]:
+    coding = [{"system": codes.ATC, "code": "L04AF02"}] if atc else []
+    return {
+        "resourceType": "Medication",
+        "id": ident,
+        "code": {"coding": coding, "text": f"Baricitinib {mg:g} mg film-coated tablet"},
+        "form": {"coding": [{"system": codes.SNOMED, "code": "385055001"}]},
+        "ingredient": [
+            {
+                "itemCodeableConcept": {"coding": [{"system": codes.ATC, "code": "L04AF02"}]},
+                "isActive": True,
+                "strength": {
+                    "numerator": {"value": mg, "unit": "mg", "system": codes.UCUM, "code": "mg"},
+                    "denominator": {
+                        "value": 1,
+                        "unit": "tablet",
+                        "system": "http://terminology.hl7.org/CodeSystem/v3-orderableDrugForm",
+                        "code": "TAB",
+                    },
+                },
+            }
+        ],
+    }
+
+
+def _by_reference(target: str, tablets: float, unit: str = "{tbl}") -> dict[str, Any]:
+    draft = order(None)
+    del draft["medicationCodeableConcept"]
+    draft["medicationReference"] = {"reference": target}
+    draft["dosageInstruction"] = [
+        {
+            "timing": {"repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}},
+            "doseAndRate": [
+                {
+                    "doseQuantity": {
+                        "value": tablets,
+                        "unit": "tablet",
+                        "system": codes.UCUM,
+                        "code": unit,
+                    }
+                }
+            ],
+        }
+    ]
+    return draft
+
+
+def test_item3_a_contained_medication_is_read_with_its_strength(open_service: str) -> None:
+    draft = _by_reference("#med", 1)
+    draft["contained"] = [_medication("med", 4)]
+    card = card_of(post(open_service, SELECT, request(draft, **ELDERLY)))
+    assert card["indicator"] == "critical"
+    assert card["summary"] == "Recommended: baricitinib 2 mg once daily, not 4 mg"
+    assert "1 tablet of 4 mg" in card["detail"]
+
+
+def test_item3_a_bundled_medication_and_a_pregnant_patient(open_service: str) -> None:
+    draft = _by_reference("Medication/m2", 2, unit="TAB")
+    pregnancy = {
+        "resourceType": "Observation",
+        "id": "g1",
+        "status": "final",
+        "code": {"coding": [{"system": codes.LOINC, "code": "82810-3"}]},
+        "subject": {"reference": "Patient/p1"},
+        "effectiveDateTime": "2026-10-30",
+        "valueCodeableConcept": {"coding": [{"system": codes.SNOMED, "code": "77386006"}]},
+    }
+    body = request(draft, birth="1990-01-01", kg=70)
+    body["context"]["draftOrders"]["entry"].append({"resource": _medication("m2", 2)})
+    body["prefetch"]["pregnancy"] = searchset(pregnancy)
+    card = card_of(post(open_service, SELECT, body))
+    assert card["indicator"] == "critical"
+    assert card["summary"].startswith("Baricitinib contraindicated: Pregnancy")
+
+
+def test_item3_a_site_code_from_the_medication_codes_file(
+    open_service: str, site_service: str
+) -> None:
+    body = request(sandbox_order(1), **ELDERLY)
+    unknown = card_of(post(open_service, SELECT, body))  # by its text; no RxNorm code built in
+    assert unknown["indicator"] == "warning"
+    assert "no strength is given" in unknown["detail"]
+    body["context"]["draftOrders"]["entry"][0]["resource"]["medicationCodeableConcept"] = {
+        "coding": [{"system": codes.RXNORM, "code": RXNORM_2MG}]
+    }
+    assert post(open_service, SELECT, body).json() == {"cards": []}
+    card = card_of(post(site_service, SELECT, body))
+    assert card["indicator"] == "info"
+    assert card["summary"] == "Baricitinib 2 mg once daily matches the guideline"
+
+
+def test_item3_a_broken_medication_codes_file_stops_the_start(tmp_path: Any) -> None:
+    path = tmp_path / "codes.json"
+    path.write_text('{"codes": [{"code": "no-bar", "strength_mg": 2}]}', encoding="utf-8")
+    done = _serve("--allow-unauthenticated", "--medication-codes", str(path))
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1
+    assert "system|code" in done.stderr
+
+
+def test_item4_the_sandbox_pill_dose_without_a_strength_says_why(open_service: str) -> None:
+    draft = sandbox_order(1)
+    draft["medicationCodeableConcept"]["coding"].append({"system": codes.ATC, "code": "L04AF02"})
+    card = card_of(post(open_service, SELECT, request(draft, **ELDERLY)))
+    assert card["indicator"] == "warning"
+    assert card["summary"] == (
+        "Recommended: baricitinib 2 mg once daily; the ordered dose cannot be read"
+    )
+    assert "counted in tablets but no strength is given" in card["detail"]
+    assert "ingredient.strength" in card["detail"]
+    assert "no dose" not in card["summary"]
+
+
+def test_item4_the_sandbox_pill_dose_twice_daily(site_service: str) -> None:
+    card = card_of(post(site_service, SELECT, request(sandbox_order(1, per_day=2), **ELDERLY)))
+    assert card["indicator"] == "critical"
+    assert "2 mg twice daily (4 mg a day)" in card["summary"]
+
+
+def test_item4_mg_without_a_code_and_the_stu3_shape(open_service: str) -> None:
+    no_code = order(2)
+    no_code["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"] = {"value": 2, "unit": "mg"}
+    card = card_of(post(open_service, SELECT, request(no_code, **ELDERLY)))
+    assert card["indicator"] == "info"
+    stu3 = order(4)
+    dosage = stu3["dosageInstruction"][0]
+    dosage["doseQuantity"] = dosage.pop("doseAndRate")[0]["doseQuantity"]
+    card = card_of(post(open_service, SELECT, request(stu3, **ELDERLY)))
+    assert card["indicator"] == "critical"
+    updated = card["suggestions"][0]["actions"][0]["resource"]["dosageInstruction"][0]
+    assert updated["doseQuantity"]["value"] == 2  # the STU3 shape kept
+    assert "doseAndRate" not in updated
+
+
+@pytest.mark.parametrize(
+    ("change", "why"),
+    [
+        ({"doseQuantity": {"value": 2, "unit": "ml", "code": "mL"}}, "a mass (mg) or tablets"),
+        ({"doseRange": {"low": {"value": 2}}}, "doseRange gives a range"),
+        ({"doseQuantity": {"value": "2", "code": "mg"}}, "value is not a number"),
+        ({"doseQuantity": {"value": -2, "code": "mg"}}, "must be a positive number"),
+    ],
+    ids=["volume", "range", "text-value", "negative"],
+)
+def test_item4_a_dose_that_cannot_be_read_says_precisely_why(
+    open_service: str, change: dict[str, Any], why: str
+) -> None:
+    draft = order(2)
+    draft["dosageInstruction"][0]["doseAndRate"] = [change]
+    card = card_of(post(open_service, SELECT, request(draft, **ELDERLY)))
+    assert card["indicator"] == "warning"
+    assert why in card["detail"]
+    assert "suggestions" not in card
+
+
+def test_item5_the_suggestion_changes_only_what_must_change(open_service: str) -> None:
+    draft = _by_reference("#m4", 1)
+    draft["contained"] = [_medication("m4", 4)]
+    dosage = draft["dosageInstruction"][0]
+    dosage["route"] = {"coding": [{"system": codes.SNOMED, "code": "26643006"}]}
+    dosage["patientInstruction"] = "Take with water"
+    dosage["text"] = "1 tablet of 4 mg once daily"
+    dosage["timing"]["repeat"]["boundsPeriod"] = {"start": "2026-11-01"}
+    card = card_of(post(open_service, SELECT, request(draft, **ELDERLY)))
+    assert card["indicator"] == "critical"
+    updated = card["suggestions"][0]["actions"][0]["resource"]
+    new = updated["dosageInstruction"][0]
+    assert new["route"] == dosage["route"]
+    assert new["patientInstruction"] == "Take with water"
+    assert new["timing"]["repeat"]["boundsPeriod"] == {"start": "2026-11-01"}
+    assert new["doseAndRate"][0]["doseQuantity"]["value"] == 1
+    assert new["doseAndRate"][0]["doseQuantity"]["code"] == "{tbl}"
+    assert new["text"] == "2 mg once daily"
+    target = updated["medicationReference"]["reference"]
+    medication = next(r for r in updated["contained"] if f"#{r['id']}" == target)
+    assert medication["ingredient"][0]["strength"]["numerator"]["value"] == 2
+    assert medication["code"]["text"] == "Baricitinib 2 mg film-coated tablet"
+    for key in ("id", "status", "intent", "subject"):
+        assert updated[key] == draft[key]
+
+
+def test_item5_a_product_code_of_another_strength_is_swapped_or_dropped(
+    site_service: str,
+) -> None:
+    draft = sandbox_order(1, name="baricitinib 4 MG Oral Tablet")
+    draft["medicationCodeableConcept"]["coding"] = [
+        {"system": codes.RXNORM, "code": "0000004", "display": "baricitinib 4 MG Oral Tablet"},
+        {"system": codes.ATC, "code": "L04AF02"},
+    ]
+    draft["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"] = {
+        "value": 4,
+        "unit": "mg",
+        "system": codes.UCUM,
+        "code": "mg",
+    }
+    card = card_of(post(site_service, SELECT, request(draft, **ELDERLY)))
+    concept = card["suggestions"][0]["actions"][0]["resource"]["medicationCodeableConcept"]
+    assert concept["text"] == "baricitinib 2 MG Oral Tablet"
+    assert concept["coding"] == [
+        {"system": codes.RXNORM, "code": RXNORM_2MG},
+        {"system": codes.ATC, "code": "L04AF02"},
+    ]
+
+
+def test_item6_another_patients_data_is_refused(open_service: str) -> None:
+    body = request(order(2), **ELDERLY)
+    body["prefetch"]["patient"]["id"] = "p2"
+    assert post(open_service, SELECT, body).status_code == 400
+    other = order(2)
+    other["subject"] = {"reference": "Patient/p2"}
+    assert post(open_service, SELECT, request(other, **ELDERLY)).status_code == 400
+    versioned = order(2)
+    versioned["subject"] = {"reference": "https://ehr.test/fhir/Patient/p1/_history/2"}
+    assert post(open_service, SELECT, request(versioned, **ELDERLY)).status_code == 200
+
+
+def test_item6_two_resources_sharing_an_id_are_both_read(open_service: str) -> None:
+    pregnancy = {
+        "resourceType": "Observation",
+        "id": "1",
+        "status": "final",
+        "code": {"coding": [{"system": codes.LOINC, "code": "82810-3"}]},
+        "subject": {"reference": "Patient/p1"},
+        "effectiveDateTime": "2026-10-30",
+        "valueCodeableConcept": {"coding": [{"system": codes.SNOMED, "code": "77386006"}]},
+    }
+    body = request(order(4), birth="1990-01-01", kg=None)
+    body["prefetch"]["weight"] = searchset({**weight(70), "id": "1"})
+    body["prefetch"]["pregnancy"] = searchset(pregnancy)
+    card = card_of(post(open_service, SELECT, body))
+    assert card["indicator"] == "critical"
+    assert card["source"]["topic"]["code"] == "smpc.contraindications"
+
+
+# The specification's prefetch rules.
+def _fhir_answers(kg: float = 70) -> dict[str, Any]:
+    return {
+        "/fhir/Patient/p1": {"resourceType": "Patient", "id": "p1", "birthDate": "1956-05-20"},
+        "/fhir/Observation": searchset(weight(kg)),
+        "/fhir/Condition": searchset(),
+        "/fhir/MedicationRequest": searchset(),
+    }
+
+
+def test_item7_null_is_no_data_and_absent_is_fetched(open_service: str) -> None:
+    with stub_fhir(_fhir_answers()) as fhir_server:
+        server = f"http://127.0.0.1:{fhir_server.server_address[1]}/fhir"
+        prefetch = {
+            "patient": {"resourceType": "Patient", "id": "p1", "birthDate": "1956-05-20"},
+            "weight": searchset(weight(70)),
+            "labs": None,
+            "renal": None,
+            "conditions": None,
+            "medications": None,
+        }
+        body = request(order(2), prefetch=prefetch, fhirServer=server)
+        card = card_of(post(open_service, SELECT, body))
+    assert card["indicator"] == "info"
+    fetched = [path for path, _ in fhir_server.seen]
+    assert len(fetched) == 1  # only the absent key, pregnancy
+    assert "82810-3" in urllib.parse.unquote(fetched[0])
+
+
+def test_item7_an_operation_outcome_means_the_ehr_could_not(open_service: str) -> None:
+    body = request(order(2), **ELDERLY)
+    body["prefetch"]["labs"] = {"resourceType": "OperationOutcome", "issue": []}
+    card = card_of(post(open_service, SELECT, body))
+    assert card["indicator"] == "warning"
+    assert card["summary"] == "Cannot check baricitinib: labs could not be fetched"
+    with stub_fhir(_fhir_answers()) as fhir_server:
+        server = f"http://127.0.0.1:{fhir_server.server_address[1]}/fhir"
+        card = card_of(post(open_service, SELECT, {**body, "fhirServer": server}))
+    assert card["indicator"] == "info"
+
+
+def test_item7_an_unobtainable_patient_is_412(open_service: str) -> None:
+    answers = _fhir_answers()
+    del answers["/fhir/Patient/p1"]
+    with stub_fhir(answers) as fhir_server:
+        server = f"http://127.0.0.1:{fhir_server.server_address[1]}/fhir"
+        fetched = post(open_service, SELECT, request(order(2), prefetch={}, fhirServer=server))
+    assert fetched.status_code == 412
+    null = post(open_service, SELECT, request(order(2), prefetch={"patient": None}))
+    assert null.status_code == 412
+    outcome = {"patient": {"resourceType": "OperationOutcome", "issue": []}}
+    assert post(open_service, SELECT, request(order(2), prefetch=outcome)).status_code == 412
