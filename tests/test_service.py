@@ -16,13 +16,15 @@ import httpx
 import pytest
 
 from baricitinib_guideline.knowledge import codes
-from baricitinib_guideline.service import MAX_BODY_BYTES, create_app
+from baricitinib_guideline.service import MAX_BODY_BYTES, MAX_UPSTREAM_BYTES, create_app
 
 from .service_support import (
     ISSUER,
     ON,
     RXNORM_2MG,
+    Huge,
     Keys,
+    Trickle,
     order,
     request,
     running,
@@ -1179,3 +1181,272 @@ def test_item10_two_workers_share_the_sqlite_store(keys: Keys, tmp_path: Any) ->
     assert [accepted for _, accepted in events] == [True, False] * 12
     pairs = list(zip(events[::2], events[1::2], strict=True))
     assert any(first[0] != replay[0] for first, replay in pairs)  # replayed to the other worker
+
+
+# Resource limits on the way out.
+def test_item11_an_oversized_fhir_answer_is_cut_off(open_service: str) -> None:
+    answers: dict[str, Any] = {**_fhir_answers(), "/fhir/Condition": Huge(MAX_UPSTREAM_BYTES * 2)}
+    with stub_fhir(answers) as fhir_server:
+        server = f"http://127.0.0.1:{fhir_server.server_address[1]}/fhir"
+        card = card_of(
+            post(open_service, SELECT, request(order(2), prefetch={}, fhirServer=server))
+        )
+    assert card["indicator"] == "warning"
+    assert card["summary"] == "Cannot check baricitinib: conditions could not be fetched"
+    assert f"over {MAX_UPSTREAM_BYTES} bytes" in card["detail"]
+
+
+def test_item11_a_slow_fhir_server_meets_one_total_deadline() -> None:
+    app = create_app(allow_unauthenticated=True, today=lambda: ON, fhir_deadline_seconds=1.0)
+    answers: dict[str, Any] = {**_fhir_answers(), "/fhir/Condition": Trickle(0.25, 40)}
+    with running(app) as base, stub_fhir(answers) as fhir_server:
+        server = f"http://127.0.0.1:{fhir_server.server_address[1]}/fhir"
+        card = card_of(post(base, SELECT, request(order(2), prefetch={}, fhirServer=server)))
+    assert card["indicator"] == "warning"
+    assert "did not answer within 1 s" in card["detail"]
+
+
+def test_item11_every_url_part_is_encoded() -> None:
+    from baricitinib_guideline.service._fetch import url_for
+
+    assert url_for("https://ehr.test/fhir", "patient", "a/../b?c") == (
+        "https://ehr.test/fhir/Patient/a%2F..%2Fb%3Fc"
+    )
+    search = url_for("https://ehr.test/fhir", "conditions", "x&_id=y")
+    assert search == "https://ehr.test/fhir/Condition?patient=x%26_id%3Dy"
+
+
+@pytest.mark.parametrize(
+    "patient_id", ["../Patient/p1", "p1?_format=xml", "p\u0001", "p" * 65], ids=repr
+)
+def test_item11_a_patient_id_that_is_no_fhir_id_is_400(open_service: str, patient_id: str) -> None:
+    body = request(order(2))
+    body["context"]["patientId"] = patient_id
+    response = post(open_service, SELECT, body)
+    assert response.status_code == 400
+    assert "context.patientId" in response.text
+
+
+@pytest.mark.parametrize(
+    "server",
+    [
+        "not a url",
+        "http://[::1",
+        "ftp://ehr.test/fhir",
+        "http://ehr.test/fhir",
+        "https://user:pw@ehr.test/fhir",
+        "https://ehr.test/fhir\u0000",
+        "https://ehr.test:x/fhir",
+        7,
+    ],
+    ids=repr,
+)
+def test_item11_a_malformed_fhir_server_is_400(open_service: str, server: Any) -> None:
+    response = post(open_service, SELECT, request(order(2), prefetch={}, fhirServer=server))
+    assert response.status_code == 400
+    assert "fhirServer" in response.json()["issue"][0]["diagnostics"]
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        '{"hook": "order-select", "hookInstance": NaN}',
+        '{"a": ' * 200 + "1" + "}" * 200,
+        '{"hook": "order-select", "hook": "order-sign"}',
+    ],
+    ids=["nan", "deep", "duplicate-key"],
+)
+def test_item11_nan_deep_nesting_and_duplicate_keys_are_400(
+    open_service: str, content: str
+) -> None:
+    response = httpx.post(open_service + SELECT, content=content, timeout=30)
+    assert response.status_code == 400
+    assert response.json()["resourceType"] == "OperationOutcome"
+
+
+def test_item11_a_duplicate_key_deep_in_a_draft_order_is_400(open_service: str) -> None:
+    text = json.dumps(request(order(2)))
+    text = text.replace('"status": "draft"', '"status": "draft", "status": "active"', 1)
+    response = httpx.post(open_service + SELECT, content=text, timeout=30)
+    assert response.status_code == 400
+    assert "given twice" in response.text
+
+
+def test_item11_control_characters_in_a_draft_order_are_no_500(open_service: str) -> None:
+    draft = order(2, text="baricitinib\u0000\u001b[31m\u2028")
+    draft["id"] = "o\u0007"
+    response = post(open_service, SELECT, request(draft, **ELDERLY))
+    assert response.status_code == 200
+    assert response.json()["cards"][0]["indicator"] == "info"
+
+
+# Connections: slow clients.
+def test_item12_slow_headers_and_bodies_are_cut_off() -> None:
+    import socket
+
+    from baricitinib_guideline.service._server import protocol
+
+    app = create_app(allow_unauthenticated=True, today=lambda: ON, body_seconds=1.0)
+    with running(app, http=protocol(1.0)) as base:
+        port = int(base.rsplit(":", 1)[1])
+        slow = []
+        for index in range(24):  # half-open: a request line and one header, never finished
+            client = socket.create_connection(("127.0.0.1", port), timeout=15)
+            client.sendall(f"POST {SELECT} HTTP/1.1\r\nHost: x{index}\r\n".encode())
+            slow.append(client)
+        body_client = socket.create_connection(("127.0.0.1", port), timeout=15)
+        body_client.sendall(
+            f"POST {SELECT} HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{{".encode()
+        )
+        served = post(base, SELECT, request(order(2), **ELDERLY))  # others are still served
+        assert card_of(served)["indicator"] == "info"
+        for client in slow:
+            assert client.recv(1024) == b""  # closed by the server, not by the test's timeout
+            client.close()
+        answer = body_client.recv(4096)
+        body_client.close()
+    assert answer.startswith(b"HTTP/1.1 408")
+
+
+def test_item12_log_lines_are_rate_limited() -> None:
+    from baricitinib_guideline.service._server import RateLimit
+
+    limit = RateLimit(per_second=5)
+    records = [
+        logging.LogRecord("x", logging.WARNING, __file__, 1, "line %d", (i,), None)
+        for i in range(1000)
+    ]
+    passed = [record for record in records if limit.filter(record)]
+    assert 5 <= len(passed) <= 10  # at most two one-second windows in this loop
+
+
+def test_item12_and_13_serve_writes_its_per_request_log_lines(tmp_path: Any) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    base = f"http://127.0.0.1:{port}"
+    command = [sys.executable, "-m", "baricitinib_guideline", "serve", "--port", str(port)]
+    process = subprocess.Popen(
+        [*command, "--allow-unauthenticated"], stderr=subprocess.PIPE, text=True
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                httpx.get(base + "/cds-services", timeout=2)
+                break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        assert httpx.post(base + SELECT, json=request(order(2)), timeout=30).status_code == 200
+    finally:
+        process.terminate()
+        _, log = process.communicate(timeout=30)
+    assert '"event": "cds-request"' in log
+    assert "2018-05-20" not in log
+
+
+# Smaller points.
+def test_item13_discovery_with_a_trailing_slash_is_answered(trusted: str, keys: Keys) -> None:
+    url = trusted + "/cds-services/"
+    response = httpx.get(url, headers={"Authorization": f"Bearer {keys.token(url)}"}, timeout=30)
+    assert response.status_code == 200
+    assert len(response.json()["services"]) == 2
+
+
+def test_item13_exp_and_iat_as_strings_are_refused(trusted: str, keys: Keys) -> None:
+    now = int(time.time())
+    for claims in ({"exp": str(now + 300)}, {"iat": str(now)}):
+        response = post(trusted, SELECT, request(order(2)), keys, **claims)
+        assert response.status_code == 401
+
+
+def test_item13_a_medication_reference_to_another_resource_is_no_probenecid(
+    open_service: str,
+) -> None:
+    probenecid = {"system": codes.RXNORM, "code": "8698"}
+    impostor = {
+        "resourceType": "Condition",
+        "id": "x",
+        "code": {"coding": [probenecid]},
+        "subject": {"reference": "Patient/p1"},
+    }
+    active = {
+        "resourceType": "MedicationRequest",
+        "id": "m1",
+        "status": "active",
+        "intent": "order",
+        "subject": {"reference": "Patient/p1"},
+        "medicationReference": {"reference": "Condition/x"},
+    }
+    body = request(order(2), birth="1990-01-01", kg=70)
+    body["prefetch"]["medications"] = searchset(active, impostor)
+    card = card_of(post(open_service, SELECT, body))
+    assert "4 mg once daily" in card["summary"]  # not the 2 mg of a strong OAT3 inhibitor
+
+
+def test_item13_not_baricitinib_in_an_upadacitinib_order(open_service: str) -> None:
+    coded = order(15, atc="L04AF03", text="Upadacitinib 15 mg (not baricitinib)")
+    assert post(open_service, SELECT, request(coded)).json() == {"cards": []}
+    uncoded = order(15, atc="", text="Upadacitinib 15 mg, not baricitinib")
+    uncoded["medicationCodeableConcept"]["coding"] = []
+    assert post(open_service, SELECT, request(uncoded)).json() == {"cards": []}
+
+
+def test_item13_the_services_cannot_be_changed() -> None:
+    from baricitinib_guideline.service import SERVICES
+
+    with pytest.raises(TypeError):
+        SERVICES["evil"] = {}  # type: ignore[index]
+    with pytest.raises(TypeError):
+        SERVICES["baricitinib-order-select"]["prefetch"]["patient"] = "Patient/x"
+
+
+@pytest.mark.parametrize(
+    ("content", "said"),
+    [
+        ("{", "not valid JSON"),
+        ('{"issuers": []}', "needs"),
+        ('{"issuers": {"x": {"keys": [1]}}}', "kid"),
+        ('{"issuers": {"x": 5}}', "object"),
+    ],
+    ids=["not-json", "not-a-map", "key-not-object", "issuer-not-object"],
+)
+def test_item13_a_malformed_trusted_issuers_file_is_one_line(
+    tmp_path: Any, content: str, said: str
+) -> None:
+    path = tmp_path / "issuers.json"
+    path.write_text(content, encoding="utf-8")
+    done = _serve("--trusted-issuers", str(path), "--public-base-url", "https://cds.test")
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1
+    assert said in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_item13_an_endless_trusted_issuers_file_is_refused() -> None:
+    done = _serve("--trusted-issuers", "/dev/zero", "--public-base-url", "https://cds.test")
+    assert done.returncode == 2
+    assert "larger than" in done.stderr
+
+
+def test_the_card_counts_the_active_conditions_it_could_not_place(open_service: str) -> None:
+    def condition(ident: str, code: str, status: str) -> dict[str, Any]:
+        return {
+            "resourceType": "Condition",
+            "id": ident,
+            "clinicalStatus": {"coding": [{"code": status}]},
+            "code": {"coding": [{"system": codes.SNOMED, "code": code}]},
+            "subject": {"reference": "Patient/p1"},
+        }
+
+    body = request(order(2), **ELDERLY)
+    body["prefetch"]["conditions"] = searchset(
+        condition("c1", "38341003", "active"),
+        condition("c2", "44054006", "active"),
+        condition("c3", "195967001", "resolved"),
+    )
+    card = card_of(post(open_service, SELECT, body))
+    assert "2 active Conditions could not be placed" in card["detail"]
+    assert "Condition/c1" not in card["detail"]

@@ -19,7 +19,7 @@ from typing import Any
 from .. import api, fhir
 from ..errors import InvalidInputError
 from ._cards import dose_card, missing_card, unplaced_conditions
-from ._fetch import SEARCHES, BadServer, fetch, server_base
+from ._fetch import FHIR_DEADLINE_SECONDS, SEARCHES, BadServer, fetch, server_base
 from ._orders import MedicationCode, UnreadableDose
 from ._request import BadRequest, HookCall, Unobtainable
 
@@ -28,7 +28,9 @@ def _is_outcome(value: object) -> bool:
     return isinstance(value, Mapping) and value.get("resourceType") == "OperationOutcome"
 
 
-async def gather(call: HookCall) -> tuple[dict[str, Any], tuple[str, str] | None]:
+async def gather(
+    call: HookCall, deadline: float = FHIR_DEADLINE_SECONDS
+) -> tuple[dict[str, Any], tuple[str, str] | None]:
     """The data of every key (``None`` = none exists), and what could not be had, if anything.
 
     Raises :class:`Unobtainable` when the patient cannot be had, :class:`BadRequest` for a
@@ -41,7 +43,7 @@ async def gather(call: HookCall) -> tuple[dict[str, Any], tuple[str, str] | None
             base = server_base(call.server)
         except BadServer as error:
             raise BadRequest(str(error)) from None
-        fetched = await fetch(base, wanted, call.patient_id, call.access_token)
+        fetched = await fetch(base, wanted, call.patient_id, call.access_token, deadline)
         failures = {key: got.failure for key, got in fetched.items() if got.failure}
         data.update({key: got.data for key, got in fetched.items() if not got.failure})
     else:
@@ -94,12 +96,15 @@ def resources_of(data: Mapping[str, Any]) -> list[Any]:
 
 
 async def cards(
-    call: HookCall, today: dt.date, site: tuple[MedicationCode, ...]
+    call: HookCall,
+    today: dt.date,
+    site: tuple[MedicationCode, ...],
+    deadline: float = FHIR_DEADLINE_SECONDS,
 ) -> list[dict[str, Any]]:
     """The cards for the request's baricitinib orders (none when it has none)."""
     if not call.orders:
         return []
-    data, problem = await gather(call)
+    data, problem = await gather(call, deadline)
     common = {"service": call.service, "hook_instance": call.hook_instance}
     if problem is not None:
         what, why = problem

@@ -26,10 +26,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from ._advice import cards
-from ._fetch import prefetch_templates
+from ._fetch import FHIR_DEADLINE_SECONDS, prefetch_templates
 from ._orders import MedicationCode, load_medication_codes
 from ._replay import replay_store
-from ._request import MAX_BODY_BYTES, BadRequest, Unobtainable, read_body, read_hook
+from ._request import BODY_SECONDS, MAX_BODY_BYTES, BadRequest, Unobtainable, read_body, read_hook
 from ._trust import Untrusted, Verifier, load_issuers
 
 LOG: Final = logging.getLogger("baricitinib_guideline.service")
@@ -77,6 +77,8 @@ class Settings:
     verifier: Verifier | None
     today: Callable[[], dt.date]
     medication_codes: tuple[MedicationCode, ...]
+    body_seconds: float = BODY_SECONDS
+    fhir_deadline_seconds: float = FHIR_DEADLINE_SECONDS
 
 
 def outcome(status: int, code: str, text: str) -> JSONResponse:
@@ -128,7 +130,7 @@ async def _service_call(request: Request) -> tuple[str, Any] | Response:
     if request.method != "POST":
         return outcome(405, "not-supported", "method not allowed")
     try:
-        return name, await read_body(request)
+        return name, await read_body(request, _settings(request).body_seconds)
     except BadRequest as error:
         return outcome(400, "invalid", str(error))
 
@@ -141,7 +143,9 @@ async def service(request: Request) -> Response:
     settings = _settings(request)
     try:
         call = read_hook(name, SERVICES[name]["hook"], body, settings.medication_codes)
-        found = await cards(call, settings.today(), settings.medication_codes)
+        found = await cards(
+            call, settings.today(), settings.medication_codes, settings.fhir_deadline_seconds
+        )
     except BadRequest as error:
         return outcome(400, "invalid", str(error))
     except Unobtainable as error:
@@ -234,6 +238,8 @@ def create_app(
     medication_codes: str | Path | Mapping[str, Any] | None = None,
     today: Callable[[], dt.date] | None = None,
     jwks_refresh_seconds: float = 60.0,
+    body_seconds: float = BODY_SECONDS,
+    fhir_deadline_seconds: float = FHIR_DEADLINE_SECONDS,
 ) -> Starlette:
     """The ASGI app.
 
@@ -245,7 +251,10 @@ def create_app(
     ``replay_store_url`` (``sqlite:///PATH``, ``redis://HOST:PORT``) shares
     seen token ids between workers. ``medication_codes`` (a file or mapping)
     adds a site's codes for baricitinib products. ``today`` gives the
-    decision date (default: the current UTC date).
+    decision date (default: the current UTC date). ``body_seconds`` bounds the
+    time a request body may take to arrive; ``fhir_deadline_seconds`` all calls
+    to the EHR's FHIR server for one request; ``jwks_refresh_seconds`` how
+    often an issuer's JWKS URL may be fetched again for an unknown key id.
     """
     if trusted_issuers is None and not allow_unauthenticated:
         raise ValueError("give trusted_issuers, or allow_unauthenticated=True for local trials")
@@ -270,6 +279,8 @@ def create_app(
         medication_codes=()
         if medication_codes is None
         else load_medication_codes(medication_codes),
+        body_seconds=body_seconds,
+        fhir_deadline_seconds=fhir_deadline_seconds,
     )
     middleware = []
     origins = list(cors_origins)

@@ -146,7 +146,11 @@ async def _get(client: Any, url: str) -> Fetched:
 
 
 async def fetch(
-    base: str, keys: list[str], patient_id: str, access_token: str | None
+    base: str,
+    keys: list[str],
+    patient_id: str,
+    access_token: str | None,
+    deadline: float = FHIR_DEADLINE_SECONDS,
 ) -> dict[str, Fetched]:
     """Each key fetched from the FHIR server, all within one deadline."""
     import httpx
@@ -154,17 +158,17 @@ async def fetch(
     headers = {"Accept": "application/fhir+json"}
     if access_token is not None:
         headers["Authorization"] = f"Bearer {access_token}"
-    timeout = httpx.Timeout(FHIR_DEADLINE_SECONDS, connect=CONNECT_SECONDS)
+    timeout = httpx.Timeout(deadline, connect=min(CONNECT_SECONDS, deadline))
     found: dict[str, Fetched] = {}
     async with httpx.AsyncClient(
         timeout=timeout, headers=headers, follow_redirects=False, trust_env=False
     ) as client:
         try:
-            async with asyncio.timeout(FHIR_DEADLINE_SECONDS):
+            async with asyncio.timeout(deadline):
                 for key in keys:
                     found[key] = await _get(client, url_for(base, key, patient_id))
         except TimeoutError:
-            late = f"the FHIR server did not answer within {FHIR_DEADLINE_SECONDS:g} s"
+            late = f"the FHIR server did not answer within {deadline:g} s"
             for key in keys:
                 found.setdefault(key, Fetched(None, late))
     return found

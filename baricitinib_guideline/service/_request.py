@@ -58,15 +58,15 @@ def _depth_ok(data: object) -> bool:
     return True
 
 
-async def read_body(request: Request) -> Any:
+async def read_body(request: Request, seconds: float = BODY_SECONDS) -> Any:
     """The JSON body: refused over the size limit before it is read whole, or when it does not
-    arrive within :data:`BODY_SECONDS`; duplicate keys, NaN and deep nesting refused."""
+    arrive within ``seconds``; duplicate keys, NaN and deep nesting refused."""
     declared = request.headers.get("content-length")
     if declared is not None and (not declared.isdigit() or int(declared) > MAX_BODY_BYTES):
         raise HTTPException(413 if declared.isdigit() else 400)
     chunks, size = [], 0
     try:
-        async with asyncio.timeout(BODY_SECONDS):
+        async with asyncio.timeout(seconds):
             async for chunk in request.stream():
                 size += len(chunk)
                 if size > MAX_BODY_BYTES:

@@ -92,7 +92,9 @@ def log_config(level: str = "INFO") -> dict[str, Any]:
         "version": 1,
         "disable_existing_loggers": False,
         "filters": {"limit": limited},
-        "formatters": {"plain": {"format": "%(asctime)s %(process)d %(levelname)s %(name)s %(message)s"}},
+        "formatters": {
+            "plain": {"format": "%(asctime)s %(process)d %(levelname)s %(name)s %(message)s"}
+        },
         "handlers": {"stderr": handler},
         "loggers": {
             "baricitinib_guideline.service": {
