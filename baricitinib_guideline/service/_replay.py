@@ -59,6 +59,9 @@ class SqliteReplay:
             path, timeout=STORE_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
         )
         self._db.execute("PRAGMA journal_mode=WAL")
+        # WAL with NORMAL sync survives a crash of the service; a power loss may forget the
+        # last moments' token ids, whose tokens then have at most their lifetime left.
+        self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.execute(
             "CREATE TABLE IF NOT EXISTS seen_jti (token TEXT PRIMARY KEY, until REAL NOT NULL)"
         )
