@@ -1450,3 +1450,38 @@ def test_the_card_counts_the_active_conditions_it_could_not_place(open_service: 
     card = card_of(post(open_service, SELECT, body))
     assert "2 active Conditions could not be placed" in card["detail"]
     assert "Condition/c1" not in card["detail"]
+
+
+def test_item7_keys_not_sent_without_a_server_are_named_in_the_card(open_service: str) -> None:
+    card = card_of(post(open_service, SELECT, request(order(2), **ELDERLY)))
+    assert card["indicator"] == "info"
+    assert (
+        "Not sent by the EHR, read as no data: labs, renal, conditions, medications, pregnancy."
+        in card["detail"]
+    )
+    body = request(order(2), **ELDERLY)
+    body["prefetch"].update(labs=None, renal=None, conditions=None, medications=None)
+    body["prefetch"]["pregnancy"] = None
+    assert "Not sent" not in card_of(post(open_service, SELECT, body))["detail"]
+
+
+@pytest.mark.parametrize(
+    ("options", "said"),
+    [
+        (["--workers", "2"], "--replay-store"),
+        (["--replay-store", "postgres://db"], "--replay-store must be"),
+        (["--replay-store", "sqlite:///"], "--replay-store must be"),
+    ],
+    ids=["workers-without-store", "unknown-store", "sqlite-without-path"],
+)
+def test_item10_serve_refuses_an_unsafe_replay_setting(
+    tmp_path: Any, keys: Keys, options: list[str], said: str
+) -> None:
+    path = tmp_path / "issuers.json"
+    path.write_text(json.dumps(keys.issuers()), encoding="utf-8")
+    done = _serve(
+        "--trusted-issuers", str(path), "--public-base-url", "https://cds.test", *options
+    )
+    assert done.returncode == 2
+    assert done.stderr.count("\n") == 1
+    assert said in done.stderr

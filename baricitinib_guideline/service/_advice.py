@@ -120,6 +120,7 @@ async def cards(
         ]
     result = api.recommend(reading.patient)
     unplaced = unplaced_conditions(resources, reading)
+    not_sent = [key for key in SEARCHES if key not in data]
     found = []
     for key, order in call.orders:
         try:
@@ -139,6 +140,7 @@ async def cards(
                 unreadable=unreadable,
                 unplaced=unplaced,
                 site=site,
+                not_sent=not_sent,
                 **common,
             )
         )

@@ -82,6 +82,7 @@ def _detail(
     reading: PatientReading,
     unplaced: int,
     dose_note: str | None,
+    not_sent: Sequence[str] = (),
 ) -> str:
     lines = [f"**Status:** {result.status.name.replace('_', ' ').lower()}"]
     if result.regimen is not None and result.modality is not None:
@@ -101,6 +102,8 @@ def _detail(
             for o in result.alternatives
         ]
     lines += ["", f"Read from: {', '.join(reading.used)}."]
+    if not_sent:
+        lines.append(f"Not sent by the EHR, read as no data: {', '.join(not_sent)}.")
     others = [i for i in reading.ignored if not i.reference.startswith("Condition/")]
     if others:
         named = "; ".join(f"{i.reference} ({i.why})" for i in others[:LISTED_LEFT_OUT])
@@ -292,6 +295,7 @@ def dose_card(
     unreadable: str | None,
     unplaced: int,
     site: Sequence[MedicationCode],
+    not_sent: Sequence[str] = (),
     service: str,
     hook_instance: str,
 ) -> dict[str, Any]:
@@ -306,7 +310,7 @@ def dose_card(
         "indicator": "warning"
         if unreadable is not None and result.status is not Status.CONTRAINDICATED
         else _indicator(result, ordered),
-        "detail": _detail(result, reading, unplaced, note),
+        "detail": _detail(result, reading, unplaced, note, not_sent),
         "source": {
             "label": f"EuroGuiDerm atopic eczema guideline, baricitinib ({decided.cite()})",
             "topic": {

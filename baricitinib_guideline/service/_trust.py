@@ -264,7 +264,9 @@ class Verifier:
         jti = checked["jti"]
         if not isinstance(jti, str) or not jti or len(jti) > MAX_JTI_CHARS:
             raise Untrusted("jti must be a non-empty string of at most 256 characters")
-        if not self._replays.first_use(name, jti, float(checked["exp"])):
+        # A shared store may wait on its file or server: off the event loop.
+        first = await asyncio.to_thread(self._replays.first_use, name, jti, float(checked["exp"]))
+        if not first:
             raise Untrusted("jti seen before")
         return name
 
