@@ -1485,3 +1485,25 @@ def test_item10_serve_refuses_an_unsafe_replay_setting(
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1
     assert said in done.stderr
+
+
+def test_item9_a_key_the_issuer_withdraws_stops_working(keys: Keys) -> None:
+    with stub_fhir({"/jwks.json": keys.jwks()}) as jwks:
+        url = f"http://127.0.0.1:{jwks.server_address[1]}/jwks.json"
+
+        def app(base: str) -> Any:
+            return _trusting(
+                keys,
+                base,
+                issuers=_jku_issuers(url),
+                jwks_refresh_seconds=0,
+                jwks_max_age_seconds=0,
+            )
+
+        with running(app) as base:
+            assert (
+                post(base, SELECT, request(order(2)), keys, header={"jku": url}).status_code == 200
+            )
+            jwks.answers["/jwks.json"] = keys.jwks(kids=("ec-2", "rsa-2"))
+            withdrawn = post(base, SELECT, request(order(2)), keys, header={"jku": url})
+            assert withdrawn.status_code == 401

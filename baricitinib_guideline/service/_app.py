@@ -238,6 +238,7 @@ def create_app(
     medication_codes: str | Path | Mapping[str, Any] | None = None,
     today: Callable[[], dt.date] | None = None,
     jwks_refresh_seconds: float = 60.0,
+    jwks_max_age_seconds: float = 3600.0,
     body_seconds: float = BODY_SECONDS,
     fhir_deadline_seconds: float = FHIR_DEADLINE_SECONDS,
 ) -> Starlette:
@@ -254,7 +255,8 @@ def create_app(
     decision date (default: the current UTC date). ``body_seconds`` bounds the
     time a request body may take to arrive; ``fhir_deadline_seconds`` all calls
     to the EHR's FHIR server for one request; ``jwks_refresh_seconds`` how
-    often an issuer's JWKS URL may be fetched again for an unknown key id.
+    often an issuer's JWKS URL may be fetched again for an unknown key id, and
+    ``jwks_max_age_seconds`` after how long a fetched key set is fetched again.
     """
     if trusted_issuers is None and not allow_unauthenticated:
         raise ValueError("give trusted_issuers, or allow_unauthenticated=True for local trials")
@@ -272,6 +274,7 @@ def create_app(
             urls,
             replays=replay_store(replay_store_url),
             jwks_refresh_seconds=jwks_refresh_seconds,
+            jwks_max_age_seconds=jwks_max_age_seconds,
         )
     settings = Settings(
         verifier=verifier,

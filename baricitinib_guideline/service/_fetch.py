@@ -19,6 +19,7 @@ from typing import Any, Final
 from .._json import load_text
 from ..errors import InvalidInputError
 from ..knowledge import codes as c
+from ._request import unique_keys
 
 MAX_UPSTREAM_BYTES: Final = 8 * 1024 * 1024
 """The largest answer read from the FHIR server, per call."""
@@ -138,8 +139,6 @@ async def _get(client: Any, url: str) -> Fetched:
     except httpx.HTTPError as error:
         return Fetched(None, f"the FHIR server could not be reached ({type(error).__name__})")
     try:
-        from ._request import unique_keys
-
         return Fetched(load_text(b"".join(chunks), "fhirServer", MAX_UPSTREAM_BYTES, unique_keys))
     except InvalidInputError as error:
         return Fetched(None, f"the FHIR server's answer is not valid JSON ({error.rule})")

@@ -37,6 +37,8 @@ MAX_ISSUERS_FILE_BYTES: Final = 1024 * 1024
 MAX_JWKS_BYTES: Final = 256 * 1024
 JWKS_REFRESH_SECONDS: Final = 60.0
 """At most one fetch of an issuer's JWKS URL in this time, however many unknown key ids."""
+JWKS_MAX_AGE_SECONDS: Final = 3600.0
+"""A fetched key set is fetched again after this time, so withdrawn keys stop working."""
 JWKS_TIMEOUT_SECONDS: Final = 5.0
 MAX_JTI_CHARS: Final = 256
 
@@ -125,31 +127,38 @@ def load_issuers(source: str | Path | Mapping[str, Any]) -> dict[str, Issuer]:
 
 
 class _JwksCache:
-    """Keys fetched from allowed JWKS URLs; an unknown key id fetches again, rate-limited."""
+    """Keys fetched from allowed JWKS URLs. An unknown key id fetches the set again, and so
+    does a set older than ``max_age`` (so a key the issuer withdraws stops being accepted);
+    either at most once per ``refresh`` seconds. A set that cannot be fetched again is kept."""
 
-    def __init__(self, clock: Callable[[], float], refresh_seconds: float) -> None:
+    def __init__(self, clock: Callable[[], float], refresh: float, max_age: float) -> None:
         self._keys: dict[str, dict[str, jwt.PyJWK]] = {}
         self._fetched: dict[str, float] = {}
         self._locks: dict[str, asyncio.Lock] = {}
         self._clock = clock
-        self._refresh = refresh_seconds
+        self._refresh = refresh
+        self._max_age = max_age
+
+    def _fresh(self, url: str, kid: str) -> jwt.PyJWK | None:
+        last = self._fetched.get(url)
+        if last is None or self._clock() - last >= self._max_age:
+            return None
+        return self._keys.get(url, {}).get(kid)
 
     async def key(self, issuer: str, url: str, kid: str) -> jwt.PyJWK | None:
-        held = self._keys.get(url, {}).get(kid)
+        held = self._fresh(url, kid)
         if held is not None:
             return held
-        lock = self._locks.setdefault(issuer, asyncio.Lock())
-        async with lock:
-            held = self._keys.get(url, {}).get(kid)
+        async with self._locks.setdefault(issuer, asyncio.Lock()):
+            held = self._fresh(url, kid)
             if held is not None:
                 return held
             last = self._fetched.get(url)
-            if last is not None and self._clock() - last < self._refresh:
-                return None
-            self._fetched[url] = self._clock()
-            fetched = await _fetch_jwks(url)
-            if fetched is not None:
-                self._keys[url] = fetched
+            if last is None or self._clock() - last >= self._refresh:
+                self._fetched[url] = self._clock()
+                fetched = await _fetch_jwks(url)
+                if fetched is not None:
+                    self._keys[url] = fetched
             return self._keys.get(url, {}).get(kid)
 
 
@@ -204,6 +213,7 @@ class Verifier:
         replays: ReplayStore | None = None,
         clock: Callable[[], float] = time.time,
         jwks_refresh_seconds: float = JWKS_REFRESH_SECONDS,
+        jwks_max_age_seconds: float = JWKS_MAX_AGE_SECONDS,
     ) -> None:
         if not public_urls:
             raise ValueError("the service's public URL is needed to check each token's audience")
@@ -211,7 +221,7 @@ class Verifier:
         self._bases = tuple(url.rstrip("/") for url in public_urls)
         self._clock = clock
         self._replays = replays if replays is not None else MemoryReplay(clock)
-        self._jwks = _JwksCache(clock, jwks_refresh_seconds)
+        self._jwks = _JwksCache(clock, jwks_refresh_seconds, jwks_max_age_seconds)
 
     async def _key(self, issuer: Issuer, header: Mapping[str, Any], kid: str) -> jwt.PyJWK:
         jku = header.get("jku")
