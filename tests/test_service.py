@@ -1507,3 +1507,23 @@ def test_item9_a_key_the_issuer_withdraws_stops_working(keys: Keys) -> None:
             jwks.answers["/jwks.json"] = keys.jwks(kids=("ec-2", "rsa-2"))
             withdrawn = post(base, SELECT, request(order(2)), keys, header={"jku": url})
             assert withdrawn.status_code == 401
+
+
+def test_item5_a_tablet_dose_read_through_a_site_code_is_suggested_in_mg(tmp_path: Any) -> None:
+    codes_path = _codes_file(tmp_path, **{RXNORM_2MG: 2, "0000004": 4})
+    app = create_app(allow_unauthenticated=True, today=lambda: ON, medication_codes=codes_path)
+    draft = sandbox_order(1, name="baricitinib 4 MG Oral Tablet")
+    draft["medicationCodeableConcept"]["coding"] = [
+        {"system": codes.RXNORM, "code": "0000004", "display": "baricitinib 4 MG Oral Tablet"}
+    ]
+    with running(app) as base:
+        card = card_of(post(base, SELECT, request(draft, **ELDERLY)))
+    assert card["indicator"] == "critical"
+    assert "1 tablet of 4 mg" in card["detail"]
+    updated = card["suggestions"][0]["actions"][0]["resource"]
+    assert updated["medicationCodeableConcept"] == {
+        "text": "baricitinib 2 MG Oral Tablet",
+        "coding": [{"system": codes.RXNORM, "code": RXNORM_2MG}],
+    }
+    quantity = updated["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]
+    assert (quantity["value"], quantity["code"]) == (2, "mg")

@@ -202,7 +202,15 @@ def updated_order(
         else {}
     )
     whole = int(dose_mg) if dose_mg == int(dose_mg) else dose_mg
-    in_tablets = ordered is not None and "tablet" in ordered.described
+    # Tablets stay tablets only where the order's own Medication carries the strength (it is
+    # changed below); otherwise the new dose is written in mg, never as tablets of unknown size.
+    medication = reader.medication(order)
+    in_tablets = (
+        ordered is not None
+        and "tablet" in ordered.described
+        and medication is not None
+        and isinstance(medication.get("ingredient"), list)
+    )
     quantity: dict[str, Any] = (
         {"value": 1, "unit": "tablet", "system": c.UCUM, "code": "{tbl}"}
         if in_tablets
