@@ -1527,3 +1527,16 @@ def test_item5_a_tablet_dose_read_through_a_site_code_is_suggested_in_mg(tmp_pat
     }
     quantity = updated["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]
     assert (quantity["value"], quantity["code"]) == (2, "mg")
+
+
+def test_item5_a_product_of_the_right_strength_is_kept(open_service: str) -> None:
+    draft = sandbox_order(1, per_day=2, name="baricitinib 2 MG Oral Tablet")
+    draft["medicationCodeableConcept"]["coding"] = [
+        {"system": codes.RXNORM, "code": RXNORM_2MG, "display": "baricitinib 2 MG Oral Tablet"},
+        {"system": codes.ATC, "code": "L04AF02"},
+    ]
+    draft["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"] = {"value": 2, "unit": "mg"}
+    card = card_of(post(open_service, SELECT, request(draft, **ELDERLY)))
+    assert card["indicator"] == "critical"  # 2 mg twice daily
+    updated = card["suggestions"][0]["actions"][0]["resource"]
+    assert updated["medicationCodeableConcept"] == draft["medicationCodeableConcept"]

@@ -154,6 +154,12 @@ def _restrength(text: object, dose_mg: float) -> object:
     return _STRENGTH.sub(lambda m: f"{dose_mg:g}{m.group(2)}{m.group(3)}", text)
 
 
+def _named_strength(text: object) -> float | None:
+    """The one strength in mg a product text names, if it names exactly one."""
+    found = _STRENGTH.findall(text) if isinstance(text, str) else []
+    return float(found[0][0]) if len(found) == 1 else None
+
+
 def _restrength_concept(
     concept: Mapping[str, Any], dose_mg: float, site: Sequence[MedicationCode]
 ) -> dict[str, Any]:
@@ -171,15 +177,17 @@ def _restrength_concept(
                 continue
             pair = (coding.get("system"), coding.get("code"))
             strength = strengths.get(pair)  # type: ignore[arg-type]
-            names = isinstance(coding.get("display"), str) and _STRENGTH.search(coding["display"])
-            if strength == dose_mg or (strength is None and not names):
+            if strength is None:
+                strength = _named_strength(coding.get("display"))
+            if strength is None or strength == dose_mg:
                 kept.append(coding)
                 continue
             swap = next(
                 (m for m in site if m.system == pair[0] and m.strength_mg == dose_mg), None
             )
-            if swap is not None:
-                kept.append({"system": swap.system, "code": swap.code})
+            swapped = None if swap is None else {"system": swap.system, "code": swap.code}
+            if swapped is not None and swapped not in kept:
+                kept.append(swapped)
         updated["coding"] = kept
     return updated
 
