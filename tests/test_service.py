@@ -1540,3 +1540,21 @@ def test_item5_a_product_of_the_right_strength_is_kept(open_service: str) -> Non
     assert card["indicator"] == "critical"  # 2 mg twice daily
     updated = card["suggestions"][0]["actions"][0]["resource"]
     assert updated["medicationCodeableConcept"] == draft["medicationCodeableConcept"]
+
+
+@pytest.mark.parametrize(
+    ("jwk", "said"),
+    [
+        ({"kty": "EC", "kid": "x", "crv": "P-256", "x": "AA", "y": "AA"}, "P-384"),
+        ({"kty": "RSA", "kid": "x", "alg": "RS256", "n": "AA", "e": "AQAB"}, "ES384 or RS384"),
+        ({"kty": "RSA", "kid": "x", "n": 5, "e": "AQAB"}, "cannot be read"),
+        ({"kty": "EC", "kid": "x", "crv": "P-384", "x": "AA", "y": "AA"}, "cannot be read"),
+    ],
+    ids=["p256", "rs256", "n-not-text", "short-coordinates"],
+)
+def test_item9_keys_that_cannot_serve_are_refused_at_start(jwk: dict[str, Any], said: str) -> None:
+    with pytest.raises(ValueError, match=said):
+        create_app(
+            trusted_issuers={"issuers": {ISSUER: {"keys": [jwk]}}},
+            public_base_url="https://cds.test",
+        )

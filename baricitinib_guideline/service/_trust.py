@@ -56,6 +56,8 @@ def public_key(jwk: object, where: str) -> jwt.PyJWK:
     algorithm = jwk.get("alg", ALGORITHM_OF_KTY.get(str(jwk.get("kty"))))
     if algorithm not in ALGORITHMS:
         raise ValueError(f"{where}: key {jwk['kid']!r} is not for ES384 or RS384")
+    if jwk.get("kty") == "EC" and jwk.get("crv") != "P-384":
+        raise ValueError(f"{where}: key {jwk['kid']!r} is not on curve P-384 (ES384)")
     try:
         return jwt.PyJWK(dict(jwk), algorithm=algorithm)
     except jwt.PyJWTError as error:
