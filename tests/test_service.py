@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import copy
 import json
 import logging
 import subprocess
@@ -1558,3 +1559,44 @@ def test_item9_keys_that_cannot_serve_are_refused_at_start(jwk: dict[str, Any], 
             trusted_issuers={"issuers": {ISSUER: {"keys": [jwk]}}},
             public_base_url="https://cds.test",
         )
+
+
+def _stu3(draft: dict[str, Any]) -> dict[str, Any]:
+    dosage = draft["dosageInstruction"][0]
+    dosage["doseQuantity"] = dosage.pop("doseAndRate")[0]["doseQuantity"]
+    return draft
+
+
+def _contained(tablets: float, mg: float) -> dict[str, Any]:
+    draft = _by_reference("#m", tablets)
+    draft["contained"] = [_medication("m", mg)]
+    return draft
+
+
+@pytest.mark.parametrize(
+    "draft",
+    [
+        order(2, per_day=2),
+        order(1, per_day=2),
+        order(None),
+        _stu3(order(4)),
+        _contained(1, 4),
+        _contained(2, 2),
+        sandbox_order(2, name="baricitinib 2 MG Oral Tablet"),
+        sandbox_order(1, per_day=3),
+    ],
+    ids=["mg-twice", "split", "no-dose", "stu3", "contained-4", "two-tablets", "pills", "thrice"],
+)
+def test_item5_a_suggestion_taken_matches_and_is_valid_fhir(
+    site_service: str, draft: dict[str, Any]
+) -> None:
+    from baricitinib_guideline import fhir
+
+    card = card_of(post(site_service, SELECT, request(copy.deepcopy(draft), **ELDERLY)))
+    assert card["indicator"] in ("warning", "critical")
+    updated = card["suggestions"][0]["actions"][0]["resource"]
+    again = card_of(post(site_service, SELECT, request(updated, **ELDERLY)))
+    assert again["indicator"] == "info", again["summary"]
+    assert "suggestions" not in again
+    if "intent" in updated and "doseQuantity" not in updated["dosageInstruction"][0]:
+        fhir.validate(updated)  # R4B has no STU3 dose shape, and the sandbox writes no intent
