@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any, Final
 
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 
 from .._json import load_text
 from ..errors import InvalidInputError
@@ -74,6 +74,8 @@ async def read_body(request: Request, seconds: float = BODY_SECONDS) -> Any:
                 chunks.append(chunk)
     except TimeoutError:
         raise HTTPException(408) from None
+    except ClientDisconnect:
+        raise HTTPException(400) from None  # no one is left to read the answer
     try:
         data = load_text(b"".join(chunks), "body", MAX_BODY_BYTES, unique_keys)
     except InvalidInputError as error:
