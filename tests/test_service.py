@@ -649,6 +649,10 @@ def test_item1_every_other_day_and_hours(open_service: str) -> None:
     assert card_of(post(open_service, SELECT, body))["indicator"] == "critical"
     dosage["timing"]["repeat"] = {"frequency": 1, "period": 2, "periodUnit": "d"}
     assert card_of(post(open_service, SELECT, body))["indicator"] == "warning"
+    dosage["doseAndRate"][0]["doseQuantity"]["value"] = 4
+    card = card_of(post(open_service, SELECT, body))
+    assert card["summary"].endswith("not 4 mg every 2 days (2 mg a day)")
+    assert card["indicator"] == "warning"
 
 
 def test_item1_an_order_without_a_frequency_says_so(open_service: str) -> None:
@@ -812,6 +816,12 @@ def test_item4_mg_without_a_code_and_the_stu3_shape(open_service: str) -> None:
     no_code["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"] = {"value": 2, "unit": "mg"}
     card = card_of(post(open_service, SELECT, request(no_code, **ELDERLY)))
     assert card["indicator"] == "info"
+    in_words = _contained(1, 2)
+    in_words["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"] = {
+        "value": 1,
+        "unit": "Tablet",
+    }
+    assert card_of(post(open_service, SELECT, request(in_words, **ELDERLY)))["indicator"] == "info"
     stu3 = order(4)
     dosage = stu3["dosageInstruction"][0]
     dosage["doseQuantity"] = dosage.pop("doseAndRate")[0]["doseQuantity"]

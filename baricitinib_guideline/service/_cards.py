@@ -45,7 +45,11 @@ def _times(per_day: float) -> str:
         3: "three times daily",
         4: "four times daily",
     }
-    return words.get(per_day, f"{per_day:g} times a day")
+    if per_day in words:
+        return words[per_day]
+    if per_day < 1:
+        return f"every {1 / per_day:g} days"
+    return f"{per_day:g} times a day"
 
 
 def ordered_words(dose: OrderedDose) -> str:

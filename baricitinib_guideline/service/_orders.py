@@ -28,6 +28,8 @@ BARICITINIB_CODES: Final = frozenset(
 )
 TABLET_CODES: Final = frozenset({"{pill}", "{tbl}", "{tablet}", "{tablets}", "TAB"})
 """Dose units that count tablets: UCUM annotations and the HL7 orderable drug form ``TAB``."""
+TABLET_WORDS: Final = frozenset({"tablet", "tablets", "tab", "tabs", "pill", "pills"})
+"""Unit texts read as tablets when a dose quantity has no code."""
 PERIOD_DAYS: Final = {"h": 1 / 24, "d": 1.0, "wk": 7.0}
 """``timing.repeat.periodUnit`` codes an oral daily dose can be counted in, in days."""
 MAX_CODES_FILE_BYTES: Final = 1024 * 1024
@@ -224,7 +226,9 @@ class OrderReader:
         if not math.isfinite(value) or value <= 0:
             raise UnreadableDose(f"{at}.value must be a positive number")
         if code is None and isinstance(unit, str):
-            code = unit.strip()  # a unit written only as text, as "mg"
+            # A unit written only as text: a UCUM code ("mg") or a plain word for tablets.
+            code = unit.strip()
+            code = "{tbl}" if code.lower() in TABLET_WORDS else code
         if code in TABLET_CODES:
             strength = self.strength_mg(order, where)
             dose_mg = value * strength
