@@ -973,6 +973,14 @@ def test_item7_an_operation_outcome_means_the_ehr_could_not(open_service: str) -
     assert card["indicator"] == "info"
 
 
+def test_item7_a_prefetch_value_that_is_no_resource_is_400(open_service: str) -> None:
+    body = request(order(2), **ELDERLY)
+    body["prefetch"]["labs"] = ["not", "a", "resource"]
+    response = post(open_service, SELECT, body)
+    assert response.status_code == 400
+    assert "prefetch.labs" in response.text
+
+
 def test_item7_an_unobtainable_patient_is_412(open_service: str) -> None:
     answers = _fhir_answers()
     del answers["/fhir/Patient/p1"]

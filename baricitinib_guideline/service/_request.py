@@ -168,6 +168,9 @@ def read_hook(service: str, hook: str, body: Any, site_codes: Any) -> HookCall:
         prefetch = {}
     if not isinstance(prefetch, Mapping):
         raise BadRequest("prefetch is not an object")
+    for key, value in prefetch.items():
+        if value is not None and not isinstance(value, Mapping):
+            raise BadRequest(f"prefetch.{str(key)[:40]} is neither a FHIR resource nor null")
     authorization = body.get("fhirAuthorization")
     token = authorization.get("access_token") if isinstance(authorization, Mapping) else None
     if token is not None and (not isinstance(token, str) or not token.isprintable()):
