@@ -1618,3 +1618,36 @@ def test_item5_a_suggestion_taken_matches_and_is_valid_fhir(
     assert "suggestions" not in again
     if "intent" in updated and "doseQuantity" not in updated["dosageInstruction"][0]:
         fhir.validate(updated)  # R4B has no STU3 dose shape, and the sandbox writes no intent
+
+
+def test_item7_every_page_of_a_fetched_search_is_read(open_service: str) -> None:
+    malignancy = {
+        "resourceType": "Condition",
+        "id": "c-page-2",
+        "clinicalStatus": {"coding": [{"code": "active"}]},
+        "code": {"coding": [{"system": codes.SNOMED, "code": "363346000"}]},
+        "subject": {"reference": "Patient/p1"},
+        "onsetDateTime": "2025-01-01",
+    }
+    answers = _fhir_answers()
+    with stub_fhir(answers) as fhir_server:
+        server = f"http://127.0.0.1:{fhir_server.server_address[1]}/fhir"
+        first = searchset()
+        first["link"] = [{"relation": "next", "url": server + "/Condition-page-2"}]
+        answers["/fhir/Condition"] = first
+        answers["/fhir/Condition-page-2"] = searchset(malignancy)
+        card = card_of(
+            post(open_service, SELECT, request(order(2), prefetch={}, fhirServer=server))
+        )
+        assert "Condition/c-page-2" in card["detail"].split("Read from:")[1]
+        first["link"] = [{"relation": "next", "url": "http://127.0.0.2:9/fhir/Condition"}]
+        elsewhere = card_of(
+            post(open_service, SELECT, request(order(2), prefetch={}, fhirServer=server))
+        )
+        assert elsewhere["summary"] == "Cannot check baricitinib: conditions could not be fetched"
+        assert "not on that server" in elsewhere["detail"]
+        first["link"] = [{"relation": "next", "url": server + "/Condition"}]  # a loop
+        looping = card_of(
+            post(open_service, SELECT, request(order(2), prefetch={}, fhirServer=server))
+        )
+        assert "more than 20 pages" in looping["detail"]

@@ -22,10 +22,12 @@ from ..knowledge import codes as c
 from ._request import unique_keys
 
 MAX_UPSTREAM_BYTES: Final = 8 * 1024 * 1024
-"""The largest answer read from the FHIR server, per call."""
+"""The most read from the FHIR server for one key (one answer, or all pages of a search)."""
 FHIR_DEADLINE_SECONDS: Final = 10.0
 """All calls of one request together; a server slower than this gives no dose."""
 CONNECT_SECONDS: Final = 3.0
+MAX_PAGES: Final = 20
+"""The most pages of one search result followed; a longer result gives no dose."""
 
 
 def _codes(name: str) -> str:
@@ -74,6 +76,8 @@ class Fetched:
 
     data: object
     failure: str | None = None
+    size: int = 0
+    """Bytes read."""
 
 
 def _loopback(host: str) -> bool:
@@ -139,9 +143,50 @@ async def _get(client: Any, url: str) -> Fetched:
     except httpx.HTTPError as error:
         return Fetched(None, f"the FHIR server could not be reached ({type(error).__name__})")
     try:
-        return Fetched(load_text(b"".join(chunks), "fhirServer", MAX_UPSTREAM_BYTES, unique_keys))
+        text = b"".join(chunks)
+        return Fetched(load_text(text, "fhirServer", MAX_UPSTREAM_BYTES, unique_keys), size=size)
     except InvalidInputError as error:
         return Fetched(None, f"the FHIR server's answer is not valid JSON ({error.rule})")
+
+
+def _next_page(bundle: Mapping[str, Any]) -> str | None:
+    links = bundle.get("link")
+    if not isinstance(links, list):
+        return None
+    for link in links:
+        if isinstance(link, Mapping) and link.get("relation") == "next":
+            url = link.get("url")
+            return url if isinstance(url, str) else ""
+    return None
+
+
+async def _all_pages(client: Any, base: str, url: str) -> Fetched:
+    """A read, or a search with every page of its result (a pregnancy may be on page 2),
+    following ``next`` links only on the same server, at most :data:`MAX_PAGES` pages."""
+    first = await _get(client, url)
+    if first.failure or not isinstance(first.data, Mapping):
+        return first
+    if first.data.get("resourceType") != "Bundle":
+        return first
+    entries = list(first.data.get("entry") or [])
+    page, count, size = first.data, 1, first.size
+    while (following := _next_page(page)) is not None:
+        if not following.startswith(base + "/") and not following.startswith(base + "?"):
+            return Fetched(None, "the FHIR server's next page is not on that server")
+        count += 1
+        if count > MAX_PAGES:
+            return Fetched(None, f"the search has more than {MAX_PAGES} pages")
+        got = await _get(client, following)
+        if got.failure or not isinstance(got.data, Mapping):
+            return Fetched(None, got.failure or "a next page is not a Bundle")
+        size += got.size
+        if size > MAX_UPSTREAM_BYTES:
+            return Fetched(None, f"the search's pages are over {MAX_UPSTREAM_BYTES} bytes")
+        page = got.data
+        entries += list(page.get("entry") or [])
+    if count == 1:
+        return first
+    return Fetched({**first.data, "entry": entries, "link": []})
 
 
 async def fetch(
@@ -165,7 +210,7 @@ async def fetch(
         try:
             async with asyncio.timeout(deadline):
                 for key in keys:
-                    found[key] = await _get(client, url_for(base, key, patient_id))
+                    found[key] = await _all_pages(client, base, url_for(base, key, patient_id))
         except TimeoutError:
             late = f"the FHIR server did not answer within {deadline:g} s"
             for key in keys:
