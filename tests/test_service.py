@@ -1651,3 +1651,17 @@ def test_item7_every_page_of_a_fetched_search_is_read(open_service: str) -> None
             post(open_service, SELECT, request(order(2), prefetch={}, fhirServer=server))
         )
         assert "more than 20 pages" in looping["detail"]
+
+
+def test_item5_a_bundled_medication_of_the_right_strength_is_left_alone(
+    open_service: str,
+) -> None:
+    draft = _by_reference("Medication/m2", 2)  # two 2 mg tablets: 4 mg a day
+    body = request(draft, **ELDERLY)
+    body["context"]["draftOrders"]["entry"].append({"resource": _medication("m2", 2)})
+    card = card_of(post(open_service, SELECT, body))
+    assert card["indicator"] == "critical"
+    updated = card["suggestions"][0]["actions"][0]["resource"]
+    assert updated["medicationReference"] == {"reference": "Medication/m2"}
+    assert "contained" not in updated
+    assert updated["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 1

@@ -12,7 +12,7 @@ from ..fhir import CANONICAL_BASE, PatientReading
 from ..knowledge import codes as c
 from ..model.core import DoseRecommendation
 from ..model.enums import Status
-from ._orders import TABLET_CODES, MedicationCode, OrderedDose, OrderReader
+from ._orders import TABLET_CODES, MedicationCode, OrderedDose, OrderReader, UnreadableDose
 
 SUMMARY_LIMIT: Final = 140
 LISTED_LEFT_OUT: Final = 10
@@ -274,6 +274,11 @@ def _new_strength(
     medication = reader.medication(updated)
     if medication is None or not isinstance(medication.get("ingredient"), list):
         return
+    try:
+        if reader.strength_mg(updated, "the order") == dose_mg:
+            return  # already the right product: nothing to change
+    except UnreadableDose:
+        pass
     changed = copy.deepcopy(dict(medication))
     if isinstance(changed.get("code"), Mapping):
         changed["code"] = _restrength_concept(changed["code"], dose_mg, site)
