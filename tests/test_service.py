@@ -581,7 +581,14 @@ def test_the_environment_factory_fails_closed_and_reads_its_settings(
 ) -> None:
     from baricitinib_guideline.service import app_from_environment
 
-    for name in ("TRUSTED_ISSUERS", "ALLOW_UNAUTHENTICATED", "CORS_ORIGINS", "PUBLIC_BASE_URL"):
+    for name in (
+        "TRUSTED_ISSUERS",
+        "ALLOW_UNAUTHENTICATED",
+        "CORS_ORIGINS",
+        "PUBLIC_BASE_URL",
+        "REPLAY_STORE",
+        "MEDICATION_CODES",
+    ):
         monkeypatch.delenv(f"BARICITINIB_GUIDELINE_{name}", raising=False)
     with pytest.raises(ValueError, match="trusted_issuers"):
         app_from_environment()
