@@ -33,6 +33,7 @@ from .model.enums import (
     Modality,
     Response,
     RiskFactor,
+    Sex,
     Status,
 )
 from .model.evidence import (
@@ -110,6 +111,7 @@ __all__ = [
     "SafetyFigure",
     "ScreeningItem",
     "ScreeningPlan",
+    "Sex",
     "Source",
     "Statement",
     "Status",
