@@ -34,8 +34,15 @@ from .errors import InvalidInputError
 from .knowledge import chapter as k
 from .knowledge import licence as lic
 from .model.core import MAX_DOSE_MG
-from .model.enums import Response, RiskFactor
-from .model.patient import MAX_AGE_YEARS, MAX_WEIGHT_KG, Patient
+from .model.enums import Response, RiskFactor, Sex
+from .model.patient import (
+    MAX_AGE_YEARS,
+    MAX_SERUM_CREATININE_MG_DL,
+    MAX_WEIGHT_KG,
+    MIN_PREGNANCY_AGE_YEARS,
+    Patient,
+)
+from .rules.licence import cockcroft_gault
 from .units import registry
 
 if TYPE_CHECKING:
@@ -78,9 +85,11 @@ class _Flag:
 
 @dataclass(frozen=True)
 class _Member:
-    """A column of member names of ``enum`` (or its members); null is none."""
+    """A column of member names of ``enum`` (or its members); null is none. With
+    ``any_case``, names are read in any case, around spaces ignored."""
 
     enum: type[Enum]
+    any_case: bool = False
 
 
 _ML_MIN: Final = "milliliter / minute"
@@ -108,6 +117,14 @@ COLUMNS: Final[dict[str, _Number | _Flag | _Member]] = {
         "milligram", "milligram", MAX_DOSE_MG, f"{MAX_DOSE_MG:g} mg", False
     ),
     "response": _Member(Response),
+    "sex": _Member(Sex, any_case=True),
+    "serum_creatinine_mg_dl": _Number(
+        "milligram / deciliter",
+        "milligram / deciliter",
+        MAX_SERUM_CREATININE_MG_DL,
+        f"{MAX_SERUM_CREATININE_MG_DL} mg/dL",
+        False,
+    ),
 }
 INPUT_COLUMNS: Final = tuple(COLUMNS)
 OUTPUT_COLUMNS: Final = (
@@ -150,6 +167,7 @@ def _canonical(values: np.ndarray[Any, Any], unit: str, target: str) -> np.ndarr
 _THRESHOLDS: Final[dict[str, tuple[float, ...]]] = {
     "month": (
         k.LICENCE_MIN_AGE_MONTHS,
+        lic.PREGNANCY_QUESTIONS_FROM_MONTHS,
         k.ADULT_AGE_MONTHS,
         k.OLDER_ADULT_AGE_MONTHS,
         MAX_AGE_YEARS * 12,
@@ -338,7 +356,9 @@ def _read_flags(series: pd.Series) -> tuple[np.ndarray[Any, Any], Refused]:
     return values, _refused(rows, why)
 
 
-def _read_members(series: pd.Series, enum: type[Enum]) -> tuple[np.ndarray[Any, Any], Refused]:
+def _read_members(
+    series: pd.Series, enum: type[Enum], any_case: bool = False
+) -> tuple[np.ndarray[Any, Any], Refused]:
     """Member names of ``enum`` (or its members): 0 for null, then 1.. in member order."""
     names = list(enum.__members__)
     wrong = f"must be one of {', '.join(names)} or null"
@@ -346,6 +366,8 @@ def _read_members(series: pd.Series, enum: type[Enum]) -> tuple[np.ndarray[Any, 
     def code(value: object) -> int:
         if isinstance(value, enum):
             return names.index(value.name) + 1
+        if isinstance(value, str) and any_case:
+            value = value.strip().upper()
         if isinstance(value, str) and value in enum.__members__:
             return names.index(value) + 1
         return 0 if _is_null(value) else -1
@@ -403,12 +425,12 @@ def _flags(df: pd.DataFrame, column: str, problems: _Problems) -> np.ndarray[Any
 
 
 def _members(
-    df: pd.DataFrame, column: str, enum: type[Enum], problems: _Problems
+    df: pd.DataFrame, column: str, kind: _Member, problems: _Problems
 ) -> np.ndarray[Any, Any]:
     """A small code per row: 0 for null (or an absent column), then 1.. per member."""
     if column not in df:
         return np.zeros(len(df), dtype=np.int64)
-    codes, refused = _read_members(df[column], enum)
+    codes, refused = _read_members(df[column], kind.enum, kind.any_case)
     for why, rows in refused.items():
         _flag(problems, rows, f"{column}: {why}")
     return codes
@@ -459,7 +481,7 @@ def audit(df: pd.DataFrame) -> pd.DataFrame:
         elif isinstance(kind, _Flag):
             flags[column] = _flags(df, column, problems)
         else:
-            members[column] = _members(df, column, kind.enum, problems)
+            members[column] = _members(df, column, kind, problems)
     age, months = numbers["age_years"]
     weight, kg = numbers["weight_kg"]
     renal = {
@@ -467,6 +489,18 @@ def audit(df: pd.DataFrame) -> pd.DataFrame:
     }
     dose, dose_mg = numbers["current_dose_mg"]
     response = members["response"]
+    sex = members["sex"]
+    creatinine = numbers["serum_creatinine_mg_dl"][1]
+    _contradictions(problems, flags["pregnant"], sex, months)
+    # The clearance the licence's bands see: measured, else estimated (state 2) where the
+    # estimate can be made; state 1: a creatinine without an estimate.
+    estimate = _estimates(age, months, weight, sex, creatinine, renal)
+    clearance = np.where(
+        np.isnan(renal["creatinine_clearance_ml_min"]),
+        estimate,
+        renal["creatinine_clearance_ml_min"],
+    )
+    creatinine_state = np.where(~np.isnan(estimate), 2, np.where(np.isnan(creatinine), 0, 1))
 
     # The bands the rules compare, as one integer key (mixed radix); rows that agree on all
     # of them get one answer.
@@ -474,14 +508,23 @@ def audit(df: pd.DataFrame) -> pd.DataFrame:
     parts = [
         _bands(
             months,
-            (k.LICENCE_MIN_AGE_MONTHS, k.ADULT_AGE_MONTHS, k.OLDER_ADULT_AGE_MONTHS),
-            (False, False, False),
+            (
+                k.LICENCE_MIN_AGE_MONTHS,
+                lic.PREGNANCY_QUESTIONS_FROM_MONTHS,
+                k.ADULT_AGE_MONTHS,
+                k.OLDER_ADULT_AGE_MONTHS,
+            ),
+            (False, False, False, False),
         ),
         _bands(kg, (k.CHILD_MIN_WEIGHT_KG, k.CHILD_HIGH_WEIGHT_KG), (False, False)),
         _bands(
-            renal["creatinine_clearance_ml_min"],
-            (lic.ADULT_RENAL_NOT_RECOMMENDED_BELOW_ML_MIN, lic.ADULT_RENAL_REDUCED_UP_TO_ML_MIN),
-            (False, True),
+            clearance,
+            (
+                lic.ADULT_RENAL_NOT_RECOMMENDED_BELOW_ML_MIN,
+                lic.OTHER_MEASURE_NORMAL_FROM,
+                lic.ADULT_RENAL_REDUCED_UP_TO_ML_MIN,
+            ),
+            (False, False, True),
         ),
         _bands(
             renal["egfr_ml_min"],
@@ -496,6 +539,11 @@ def audit(df: pd.DataFrame) -> pd.DataFrame:
         key *= 8
         key += part
         key += 1  # every part lies in -1..6
+    # Sex and the creatinine's state, on a key made compact first (so it cannot overflow).
+    key = pd.factorize(key)[0].astype(np.int64)
+    for part in (sex, creatinine_state):
+        key *= 8
+        key += part + 1
     del parts, dose_codes, months, kg, numbers  # only the bands were needed
     valid = ~problems.found
     codes, uniques = pd.factorize(key)
@@ -512,6 +560,7 @@ def audit(df: pd.DataFrame) -> pd.DataFrame:
             row,
             dose[row],
             response[row],
+            (int(sex[row]), creatinine[row]),
         )
 
     out = df.copy(deep=False)  # only new columns are added: the input stays as it was
@@ -534,6 +583,65 @@ def audit(df: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
+_SEXES: Final = (None, *Sex)
+"""Sex by its code in the audit: 0 unknown, then the members in order."""
+
+
+def _contradictions(
+    problems: _Problems,
+    pregnant: np.ndarray[Any, Any],
+    sex: np.ndarray[Any, Any],
+    months: np.ndarray[Any, Any],
+) -> None:
+    """A pregnancy the row's sex or age rules out, as the Patient refuses it."""
+    male = _SEXES.index(Sex.MALE)
+    _flag(problems, pregnant & (sex == male), "pregnant: is true but sex is MALE")
+    with np.errstate(invalid="ignore"):
+        young = months < MIN_PREGNANCY_AGE_YEARS * 12
+    _flag(
+        problems,
+        pregnant & young,
+        f"pregnant: is true but age is under {MIN_PREGNANCY_AGE_YEARS} years",
+    )
+
+
+def _estimates(
+    age: np.ndarray[Any, Any],
+    months: np.ndarray[Any, Any],
+    weight: np.ndarray[Any, Any],
+    sex: np.ndarray[Any, Any],
+    creatinine: np.ndarray[Any, Any],
+    renal: Mapping[str, np.ndarray[Any, Any]],
+) -> np.ndarray[Any, Any]:
+    """The Cockcroft-Gault estimate where the rules make one (NaN elsewhere).
+
+    Computed by the rules' own function on the numbers a Patient derives, row
+    by row, only where an estimate is made: so it rounds as the scalar API does.
+    """
+    from .units import _significant
+
+    estimate = np.full(len(age), np.nan)
+    with np.errstate(invalid="ignore"):
+        needed = (
+            (months >= k.ADULT_AGE_MONTHS)
+            & ~np.isnan(weight)
+            & (weight > 0)
+            & (sex > 0)
+            & ~np.isnan(creatinine)
+            & (creatinine > 0)
+            & np.isnan(renal["creatinine_clearance_ml_min"])
+        )
+    to_months = float(registry().Quantity(1.0, "year").m_as("month"))  # as canonical() does
+    for row in np.flatnonzero(needed).tolist():
+        estimate[row] = cockcroft_gault(
+            _significant(float(age[row]) * to_months) / 12,
+            _significant(float(weight[row])),
+            _SEXES[int(sex[row])],
+            round(_significant(float(creatinine[row])), 9),
+        )
+    return estimate
+
+
 def _answer(
     age: float,
     weight: float,
@@ -542,6 +650,7 @@ def _answer(
     row: int,
     dose: float,
     response: int,
+    extra: tuple[int, float],
 ) -> tuple[float, str, str | None, str]:
     """The scalar API's answer for one row (the group's representative)."""
     reg = registry()
@@ -561,6 +670,10 @@ def _answer(
         pregnant=bool(flags["pregnant"]),
         breastfeeding=bool(flags["breastfeeding"]),
         strong_oat3_inhibitor=bool(flags["strong_oat3_inhibitor"]),
+        sex=_SEXES[extra[0]],
+        serum_creatinine=None
+        if math.isnan(extra[1])
+        else reg.Quantity(float(extra[1]), units["milligram / deciliter"]),
     )
     result = api.recommend(
         patient,
@@ -581,7 +694,14 @@ def _units() -> dict[str, Any]:
     """The units the representative patients are built with, parsed once."""
     reg = registry()
     return {
-        name: reg.Unit(name) for name in ("year", "kilogram", "milliliter / minute", "milligram")
+        name: reg.Unit(name)
+        for name in (
+            "year",
+            "kilogram",
+            "milliliter / minute",
+            "milligram",
+            "milligram / deciliter",
+        )
     }
 
 
