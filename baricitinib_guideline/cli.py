@@ -61,7 +61,8 @@ EXAMPLES = """examples:
   baricitinib-guideline explain --age 8y --weight 25kg
   baricitinib-guideline statements
   baricitinib-guideline dose --fhir bundle.json --on 2026-11-01 --fhir-out
-  baricitinib-guideline serve --trusted-issuers issuers.json    (extra: service)
+  baricitinib-guideline serve --trusted-issuers issuers.json --public-base-url URL
+                                                                (extra: service)
   baricitinib-guideline audit cohort.parquet audited.parquet    (extra: cohort)
 """
 

@@ -4,8 +4,9 @@ Starts the service in its own process (``baricitinib-guideline serve``, one
 uvicorn worker) on a free 127.0.0.1 port, sends a bounded number of
 order-select requests at a fixed concurrency, then stops it.
 Prints requests per second and the p50 and p99 latency, for the service with
-token checks (ES384, a fresh token per request, signed beforehand) and
-without, so the cost of trust shows as a ratio. Nothing is asserted.
+token checks (ES384, a fresh token per request, signed beforehand), with
+them and a shared SQLite replay store, and without, so the cost of trust and
+of sharing token ids between workers shows as ratios. Nothing is asserted.
 Run: python benchmarks/bench_service.py [--quick]
 """
 
@@ -42,11 +43,15 @@ BODY: dict[str, Any] = {
                         "id": "o1",
                         "status": "draft",
                         "intent": "order",
+                        "subject": {"reference": "Patient/p1"},
                         "medicationCodeableConcept": {
                             "coding": [{"system": "http://www.whocc.no/atc", "code": "L04AF02"}]
                         },
                         "dosageInstruction": [
                             {
+                                "timing": {
+                                    "repeat": {"frequency": 1, "period": 1, "periodUnit": "d"}
+                                },
                                 "doseAndRate": [
                                     {
                                         "doseQuantity": {
@@ -55,7 +60,7 @@ BODY: dict[str, Any] = {
                                             "code": "mg",
                                         }
                                     }
-                                ]
+                                ],
                             }
                         ],
                     }
@@ -96,6 +101,8 @@ class Served:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
+        base = f"http://127.0.0.1:{self.port}"
+        options = tuple(option.replace("{base}", base) for option in options)
         command = [
             sys.executable,
             "-m",
@@ -174,20 +181,26 @@ def main() -> None:
         with Served("--allow-unauthenticated") as base:
             asyncio.run(measure(base, 50, concurrency, None))  # warm up
             results["no token checks"] = asyncio.run(measure(base, count, concurrency, None))
-        with Served("--trusted-issuers", str(issuers)) as base:
-            now = int(time.time())
-            claims = {"iss": issuer, "aud": base + PATH, "iat": now, "exp": now + 600}
-            tokens = [
-                jwt.encode(
-                    {**claims, "jti": str(uuid.uuid4())},
-                    key,
-                    algorithm="ES384",
-                    headers={"kid": "k1"},
-                )
-                for _ in range(count + 50)
-            ]
-            asyncio.run(measure(base, 50, concurrency, tokens[count:]))  # warm up
-            results["ES384 token checks"] = asyncio.run(measure(base, count, concurrency, tokens))
+        trusted = ("--trusted-issuers", str(issuers), "--public-base-url", "{base}")
+        store = f"sqlite:///{pathlib.Path(folder) / 'jti.db'}"
+        for name, options in (
+            ("ES384 token checks", trusted),
+            ("+ SQLite replay store", (*trusted, "--replay-store", store)),
+        ):
+            with Served(*options) as base:
+                now = int(time.time())
+                claims = {"iss": issuer, "aud": base + PATH, "iat": now, "exp": now + 600}
+                tokens = [
+                    jwt.encode(
+                        {**claims, "jti": str(uuid.uuid4())},
+                        key,
+                        algorithm="ES384",
+                        headers={"kid": "k1"},
+                    )
+                    for _ in range(count + 50)
+                ]
+                asyncio.run(measure(base, 50, concurrency, tokens[count:]))  # warm up
+                results[name] = asyncio.run(measure(base, count, concurrency, tokens))
     print(f"{count} requests, {concurrency} at a time, loopback, one uvicorn worker:")
     for name, found in results.items():
         print(
@@ -196,6 +209,8 @@ def main() -> None:
         )
     ratio = results["no token checks"]["rps"] / results["ES384 token checks"]["rps"]
     print(f"  throughput without / with token checks = {ratio:.2f}x")
+    shared = results["ES384 token checks"]["rps"] / results["+ SQLite replay store"]["rps"]
+    print(f"  throughput in-process / SQLite replay store = {shared:.2f}x")
 
 
 if __name__ == "__main__":

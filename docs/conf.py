@@ -175,7 +175,16 @@ def setup(app: object) -> dict[str, bool]:
                                         ]
                                     },
                                     "dosageInstruction": [
-                                        {"doseAndRate": [{"doseQuantity": dose}]}
+                                        {
+                                            "timing": {
+                                                "repeat": {
+                                                    "frequency": 1,
+                                                    "period": 1,
+                                                    "periodUnit": "d",
+                                                }
+                                            },
+                                            "doseAndRate": [{"doseQuantity": dose}],
+                                        }
                                     ],
                                 }
                             }

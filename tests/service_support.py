@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import http.server
 import json
+import socket
 import threading
 import time
 import uuid
@@ -24,23 +26,32 @@ ON = dt.date(2026, 11, 1)
 
 
 @contextlib.contextmanager
-def running(app: Any) -> Iterator[str]:
-    """The app served by uvicorn on a free loopback port; its base URL while in use."""
-    config = uvicorn.Config(app, host=LOOPBACK, port=0, log_level="warning", lifespan="off")
+def running(app: Any, *, http: Any = "h11") -> Iterator[str]:
+    """The app served by uvicorn on a free loopback port; its base URL while in use.
+
+    ``app`` is the ASGI app, or a function from the base URL to it (a service that
+    trusts issuers must know its public URL before it starts).
+    """
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind((LOOPBACK, 0))
+    base = f"http://{LOOPBACK}:{sock.getsockname()[1]}"
+    built = app(base) if callable(app) and not hasattr(app, "router") else app
+    config = uvicorn.Config(built, log_level="warning", lifespan="off", http=http)
     server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, daemon=True)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 20
     while not server.started:
         if time.monotonic() > deadline or not thread.is_alive():
             raise RuntimeError("the test server did not start")
         time.sleep(0.02)
-    port = server.servers[0].sockets[0].getsockname()[1]
     try:
-        yield f"http://{LOOPBACK}:{port}"
+        yield base
     finally:
         server.should_exit = True
         thread.join(timeout=20)
+        sock.close()
 
 
 class Keys:
@@ -51,12 +62,20 @@ class Keys:
         self.rsa = rsa.generate_private_key(public_exponent=65537, key_size=2048)
         self.other_ec = ec.generate_private_key(ec.SECP384R1())
 
-    def issuers(self) -> dict[str, Any]:
+    def jwks(
+        self, *, with_alg: bool = True, kids: tuple[str, str] = ("ec-1", "rsa-1")
+    ) -> dict[str, Any]:
+        """The public keys as a JWK Set; without ``alg`` when ``with_alg`` is false."""
         ec_jwk = json.loads(jwt.algorithms.ECAlgorithm.to_jwk(self.ec.public_key()))
         rsa_jwk = json.loads(jwt.algorithms.RSAAlgorithm.to_jwk(self.rsa.public_key()))
-        ec_jwk.update(kid="ec-1", alg="ES384", use="sig")
-        rsa_jwk.update(kid="rsa-1", alg="RS384", use="sig")
-        return {"issuers": {ISSUER: {"keys": [ec_jwk, rsa_jwk]}}}
+        ec_jwk.update(kid=kids[0], use="sig")
+        rsa_jwk.update(kid=kids[1], use="sig")
+        if with_alg:
+            ec_jwk["alg"], rsa_jwk["alg"] = "ES384", "RS384"
+        return {"keys": [ec_jwk, rsa_jwk]}
+
+    def issuers(self, *, with_alg: bool = True) -> dict[str, Any]:
+        return {"issuers": {ISSUER: self.jwks(with_alg=with_alg)}}
 
     def token(self, audience: str, *, algorithm: str = "ES384", **changes: Any) -> str:
         now = int(time.time())
@@ -80,8 +99,14 @@ class Keys:
 
 
 def order(
-    dose_mg: float | None, *, ident: str = "o1", atc: str = "L04AF02", text: str = "baricitinib"
+    dose_mg: float | None,
+    *,
+    ident: str = "o1",
+    atc: str = "L04AF02",
+    text: str = "baricitinib",
+    per_day: int = 1,
 ) -> dict[str, Any]:
+    """A draft R4 order coded with ATC, its dose in mg with a UCUM code, ``per_day`` a day."""
     resource: dict[str, Any] = {
         "resourceType": "MedicationRequest",
         "id": ident,
@@ -96,6 +121,7 @@ def order(
     if dose_mg is not None:
         resource["dosageInstruction"] = [
             {
+                "timing": {"repeat": {"frequency": per_day, "period": 1, "periodUnit": "d"}},
                 "doseAndRate": [
                     {
                         "doseQuantity": {
@@ -105,10 +131,48 @@ def order(
                             "code": "mg",
                         }
                     }
-                ]
+                ],
             }
         ]
     return resource
+
+
+RXNORM_2MG = "0000002"
+"""A made-up code in the RxNorm system for a 2 mg tablet: baricitinib's RxNorm codes are
+not confirmed, so the library builds in none and the tests list this one as a site would."""
+
+
+def sandbox_order(
+    tablets: float, *, per_day: int = 1, name: str = "baricitinib 2 MG Oral Tablet"
+) -> dict[str, Any]:
+    """A draft order as the CDS Hooks sandbox writes it: no ``intent``, an RxNorm coding with
+    text and display, the dose in ``{pill}``, timing with bounds."""
+    return {
+        "resourceType": "MedicationRequest",
+        "id": "request-123",
+        "status": "draft",
+        "subject": {"reference": "Patient/p1"},
+        "authoredOn": "2026-11-01",
+        "dosageInstruction": [
+            {
+                "timing": {
+                    "repeat": {
+                        "frequency": per_day,
+                        "period": 1,
+                        "periodUnit": "d",
+                        "boundsPeriod": {"start": "2026-11-01", "end": "2027-02-01"},
+                    }
+                },
+                "doseAndRate": [
+                    {"doseQuantity": {"value": tablets, "system": codes.UCUM, "code": "{pill}"}}
+                ],
+            }
+        ],
+        "medicationCodeableConcept": {
+            "text": name,
+            "coding": [{"display": name, "system": codes.RXNORM, "code": RXNORM_2MG}],
+        },
+    }
 
 
 def searchset(*resources: dict[str, Any]) -> dict[str, Any]:
@@ -167,13 +231,40 @@ class StubFhir(http.server.ThreadingHTTPServer):
         super().__init__((LOOPBACK, 0), _StubHandler)
 
 
+@dataclasses.dataclass(frozen=True)
+class Trickle:
+    """An answer that sends one byte every ``seconds``, ``count`` times (a slow server)."""
+
+    seconds: float
+    count: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Huge:
+    """A valid JSON answer of about ``size`` bytes, streamed without a Content-Length."""
+
+    size: int
+
+
 class _StubHandler(http.server.BaseHTTPRequestHandler):
     server: StubFhir
+    protocol_version = "HTTP/1.0"
 
     def do_GET(self) -> None:
         self.server.seen.append((self.path, self.headers.get("Authorization")))
         path = self.path.split("?", 1)[0]
         answer = self.server.answers.get(path)
+        try:
+            if isinstance(answer, Trickle):
+                self._trickle(answer)
+            elif isinstance(answer, Huge):
+                self._huge(answer)
+            else:
+                self._json(answer)
+        except (BrokenPipeError, ConnectionResetError):
+            return  # the service stopped reading: what these answers test
+
+    def _json(self, answer: Any) -> None:
         body = json.dumps(
             answer if answer is not None else {"resourceType": "OperationOutcome"}
         ).encode()
@@ -182,6 +273,25 @@ class _StubHandler(http.server.BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+    def _trickle(self, answer: Trickle) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/fhir+json")
+        self.end_headers()
+        for _ in range(answer.count):
+            self.wfile.write(b" ")
+            self.wfile.flush()
+            time.sleep(answer.seconds)
+
+    def _huge(self, answer: Huge) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/fhir+json")
+        self.end_headers()
+        self.wfile.write(b'{"resourceType": "Bundle", "type": "searchset", "padding": "')
+        block = b"x" * 65536
+        for _ in range(answer.size // len(block)):
+            self.wfile.write(block)
+        self.wfile.write(b'"}')
 
     def log_message(self, format: str, *args: Any) -> None:
         return

@@ -418,7 +418,7 @@ class _Reader:
             )
         else:
             medication = self.by_reference.get(target)
-        if not isinstance(medication, Mapping):
+        if not isinstance(medication, Mapping) or medication.get("resourceType") != "Medication":
             return False
         return _matches(_codings(medication.get("code"), f"{where}.code"), c.PROBENECID)
 
