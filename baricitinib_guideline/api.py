@@ -102,6 +102,11 @@ def _dose(value: object, field: str) -> QuantityT:
     return quantity_from(value, field, "[mass]")
 
 
+# The rules' own Cockcroft-Gault formula, for the cohort audit to place each row's estimate
+# in the licence's clearance bands as recommend() does (adapters do not import the rules).
+_cockcroft_gault: Final = licence.cockcroft_gault
+
+
 # Answers are immutable and depend only on the rule key, so they are shared.
 _ANSWERS: dict[tuple[object, ...], DoseRecommendation] = {}
 _MAX_ANSWERS: Final = 4096

@@ -42,7 +42,6 @@ from .model.patient import (
     MIN_PREGNANCY_AGE_YEARS,
     Patient,
 )
-from .rules.licence import cockcroft_gault
 from .units import registry
 
 if TYPE_CHECKING:
@@ -633,7 +632,7 @@ def _estimates(
         )
     to_months = float(registry().Quantity(1.0, "year").m_as("month"))  # as canonical() does
     for row in np.flatnonzero(needed).tolist():
-        estimate[row] = cockcroft_gault(
+        estimate[row] = api._cockcroft_gault(
             _significant(float(age[row]) * to_months) / 12,
             _significant(float(weight[row])),
             _SEXES[int(sex[row])],
