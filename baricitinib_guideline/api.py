@@ -28,6 +28,7 @@ from .model.patient import Patient
 from .model.plans import ScreeningPlan
 from .rules import dosing, licence, screening
 from .rules._base import Constraint, Decision, because, because_citing, regimen
+from .rules.bands import band_key
 from .rules.monitoring import monitoring_schedule
 from .units import QuantityT, bare_number_error, canonical, quantity_from
 
@@ -85,7 +86,8 @@ def recommend(
             )
     if response is not None:
         response = member(response, "response", Response)
-    key = (patient.rule_key(), current_mg, response)
+    # Keyed on the bands the rules compare, not exact values (rules/bands.py).
+    key = (band_key(patient), current_mg, response)
     cached = _ANSWERS.get(key)
     if cached is None:
         cached = _decide(patient, current_mg, response)
@@ -107,7 +109,7 @@ def _dose(value: object, field: str) -> QuantityT:
 _cockcroft_gault: Final = licence.cockcroft_gault
 
 
-# Answers are immutable and depend only on the rule key, so they are shared.
+# Answers are immutable and depend only on the band key, so they are shared.
 _ANSWERS: dict[tuple[object, ...], DoseRecommendation] = {}
 _MAX_ANSWERS: Final = 4096
 
