@@ -86,15 +86,27 @@ def recommend(
             )
     if response is not None:
         response = member(response, "response", Response)
-    # Keyed on the bands the rules compare, not exact values (rules/bands.py).
-    key = (band_key(patient), current_mg, response)
+    key = (patient.rule_key(), current_mg, response)
     cached = _ANSWERS.get(key)
     if cached is None:
-        cached = _decide(patient, current_mg, response)
-        if len(_ANSWERS) >= _MAX_ANSWERS:
-            _ANSWERS.clear()
-        _ANSWERS[key] = cached
+        # A patient not seen before: keyed on the bands the rules compare (rules/bands.py).
+        banded = (band_key(patient), current_mg, response)
+        cached = _BANDED.get(banded)
+        if cached is None:
+            cached = _decide(patient, current_mg, response)
+            _remember(_BANDED, banded, cached)
+        _remember(_ANSWERS, key, cached)
     return cached
+
+
+def _remember(
+    memo: dict[tuple[object, ...], DoseRecommendation],
+    key: tuple[object, ...],
+    answer: DoseRecommendation,
+) -> None:
+    if len(memo) >= _MAX_ANSWERS:
+        memo.clear()
+    memo[key] = answer
 
 
 def _dose(value: object, field: str) -> QuantityT:
@@ -109,8 +121,10 @@ def _dose(value: object, field: str) -> QuantityT:
 _cockcroft_gault: Final = licence.cockcroft_gault
 
 
-# Answers are immutable and depend only on the band key, so they are shared.
+# Answers are immutable and depend only on the band key, so they are shared: by exact rule
+# key (one hash on a patient seen before), then by band key.
 _ANSWERS: dict[tuple[object, ...], DoseRecommendation] = {}
+_BANDED: dict[tuple[object, ...], DoseRecommendation] = {}
 _MAX_ANSWERS: Final = 4096
 
 

@@ -120,6 +120,7 @@ def test_patients_with_one_band_key_get_the_rules_same_answer(
     assert api._decide(patient, current, response) == api._decide(other, current, response)
     # And the memo hands each the answer the rules give it.
     bg.api._ANSWERS.clear()
+    bg.api._BANDED.clear()
     bg.recommend(patient, current_dose=dose, response=response)
     assert bg.recommend(other, current_dose=dose, response=response) == api._decide(
         other, current, response
