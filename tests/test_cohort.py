@@ -140,6 +140,116 @@ def frame(records: list[dict[str, Any]]) -> pd.DataFrame:
 )
 @given(st.lists(rows, min_size=1, max_size=60))
 def test_every_row_is_the_scalar_answer(records: list[dict[str, Any]]) -> None:
+    check_rows(records)
+
+
+def _cuts() -> dict[str, list[float]]:
+    """The cut points the rules compare, from the knowledge layer, in the columns' units."""
+    from baricitinib_guideline.knowledge import chapter as k
+    from baricitinib_guideline.knowledge import licence as lic
+
+    months = [
+        k.LICENCE_MIN_AGE_MONTHS,
+        lic.PREGNANCY_QUESTIONS_FROM_MONTHS,
+        k.ADULT_AGE_MONTHS,
+        k.OLDER_ADULT_AGE_MONTHS,
+    ]
+    renal = [
+        lic.ADULT_RENAL_NOT_RECOMMENDED_BELOW_ML_MIN,
+        lic.ADULT_RENAL_REDUCED_UP_TO_ML_MIN,
+        lic.OTHER_MEASURE_NORMAL_FROM,
+        lic.CHILD_EGFR_NO_DATA_BELOW,
+        lic.CHILD_EGFR_REDUCED_BELOW,
+    ]
+    return {
+        "age_years": [m / 12 for m in months],
+        "weight_kg": [k.CHILD_MIN_WEIGHT_KG, k.CHILD_HIGH_WEIGHT_KG],
+        "creatinine_clearance_ml_min": renal,
+        "egfr_ml_min": renal,
+    }
+
+
+@st.composite
+def varied_cohorts(draw: Any) -> list[dict[str, Any]]:
+    """A few rows, each repeated with its numbers moved within and across their bands:
+    exactly at a cut point, a hair on either side, or anywhere; so the rows of one group of
+    the audit differ in their exact values, and its representative is rarely the row."""
+    cuts = _cuts()
+    records = []
+    for base in draw(st.lists(rows, min_size=1, max_size=4)):
+        if draw(st.integers(0, 3)):  # mostly valid rows, whose answers differ by band
+            base = {**base, "response": None if base["response"] == "bogus" else base["response"]}
+            base["sex"] = None if base["sex"] == "unknown" else base["sex"]
+            for column in ("age_years", "weight_kg", "serum_creatinine_mg_dl", "current_dose_mg"):
+                if not 0 < base[column] <= 40:
+                    base[column] = math.nan if column != "age_years" else 40.0
+            for column in FLAG_COLUMNS:  # the flags that stop treatment rare, as in records
+                usual = column == "systemic_candidate"
+                base[column] = draw(st.sampled_from([usual] * 4 + [not usual, None]))
+            base["pregnant"] = False
+            if base["response"] is None or draw(st.booleans()):
+                base["current_dose_mg"] = math.nan
+                base["response"] = None
+        for _ in range(draw(st.integers(1, 12))):
+            record = dict(base)
+            for column, points in cuts.items():
+                how = draw(st.sampled_from(["keep", "cut", "near", "nudge"]))
+                value = record[column]
+                if how == "cut":
+                    record[column] = draw(st.sampled_from(points))
+                elif how == "near":
+                    point = draw(st.sampled_from(points))
+                    record[column] = point * draw(st.sampled_from([1 - 1e-9, 1 + 1e-9, 1 - 1e-3]))
+                elif how == "nudge" and isinstance(value, float) and math.isfinite(value):
+                    record[column] = value * draw(st.floats(0.97, 1.03))
+            if draw(st.booleans()):
+                record["serum_creatinine_mg_dl"] = draw(st.sampled_from([0.7, 0.9, 1.2, 2.0]))
+            records.append(record)
+    return records
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(varied_cohorts())
+def test_every_row_of_a_varied_cohort_is_the_scalar_answer(
+    records: list[dict[str, Any]],
+) -> None:
+    check_rows(records)
+
+
+def test_rows_at_and_around_every_cut_point_get_their_own_answer() -> None:
+    """Every cut point of the knowledge layer, a hair either side and between, in one frame:
+    rows of one group differ only in exact values, so a missing cut gives a wrong row."""
+    base = {
+        "age_years": 40.0,
+        "weight_kg": 70.0,
+        "creatinine_clearance_ml_min": math.nan,
+        "egfr_ml_min": math.nan,
+        "current_dose_mg": math.nan,
+        "response": None,
+        **dict.fromkeys(FLAG_COLUMNS),
+        "sex": None,
+        "serum_creatinine_mg_dl": math.nan,
+    }
+    records = []
+    for column, points in _cuts().items():
+        values = sorted({p * f for p in points for f in (1 - 1e-9, 1, 1 + 1e-9, 0.8, 1.2)})
+        for value in values:
+            for age in (8.0, 40.0, 70.0):
+                for extra in (
+                    {},
+                    {"risk_vte": True},
+                    {"current_dose_mg": 4.0, "response": "SUSTAINED_CONTROL"},
+                ):
+                    records.append({**base, "age_years": age, **extra, column: value})
+    check_rows(records)
+
+
+def check_rows(records: list[dict[str, Any]]) -> None:
+    """Each row's audit columns are the scalar API's answer (or INVALID with a problem)."""
     df = frame(records)
     df.index = pd.Index([f"row-{i}" for i in range(len(df))])
     before = df.copy(deep=True)
