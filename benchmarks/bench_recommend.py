@@ -112,6 +112,7 @@ def main() -> None:
             naive(case)
 
     def run_distinct() -> None:
+        answers.clear()  # none of them seen before; their bands have been
         for patient in DISTINCT:
             object.__setattr__(patient, "_key", None)  # as new: its rule key not yet computed
             bg.recommend(patient)
