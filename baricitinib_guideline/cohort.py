@@ -489,17 +489,9 @@ def audit(df: pd.DataFrame) -> pd.DataFrame:
     dose, dose_mg = numbers["current_dose_mg"]
     response = members["response"]
     sex = members["sex"]
-    creatinine = numbers["serum_creatinine_mg_dl"][1]
     _contradictions(problems, flags["pregnant"], sex, months)
-    # The clearance the licence's bands see: measured, else estimated (state 2) where the
-    # estimate can be made; state 1: a creatinine without an estimate.
-    estimate = _estimates(age, months, weight, sex, creatinine, renal)
-    clearance = np.where(
-        np.isnan(renal["creatinine_clearance_ml_min"]),
-        estimate,
-        renal["creatinine_clearance_ml_min"],
-    )
-    creatinine_state = np.where(~np.isnan(estimate), 2, np.where(np.isnan(creatinine), 0, 1))
+    creatinine = numbers["serum_creatinine_mg_dl"][1]
+    clearance, creatinine_state = _creatinine(df, age, months, weight, sex, creatinine, renal)
 
     # The bands the rules compare, as one integer key (mixed radix); rows that agree on all
     # of them get one answer.
@@ -538,11 +530,13 @@ def audit(df: pd.DataFrame) -> pd.DataFrame:
         key *= 8
         key += part
         key += 1  # every part lies in -1..6
-    # Sex and the creatinine's state, on a key made compact first (so it cannot overflow).
-    key = pd.factorize(key)[0].astype(np.int64)
-    for part in (sex, creatinine_state):
-        key *= 8
-        key += part + 1
+    # Sex and the creatinine's state, on a key made compact first (so it cannot overflow);
+    # a table without them keeps its key.
+    if sex.any() or creatinine_state.any():
+        key = pd.factorize(key)[0].astype(np.int64)
+        for extra in (sex, creatinine_state):
+            key *= 8
+            key += extra + 1
     del parts, dose_codes, months, kg, numbers  # only the bands were needed
     valid = ~problems.found
     codes, uniques = pd.factorize(key)
@@ -559,7 +553,7 @@ def audit(df: pd.DataFrame) -> pd.DataFrame:
             row,
             dose[row],
             response[row],
-            (int(sex[row]), creatinine[row]),
+            (int(sex[row]), float(creatinine[row])),
         )
 
     out = df.copy(deep=False)  # only new columns are added: the input stays as it was
@@ -584,6 +578,27 @@ def audit(df: pd.DataFrame) -> pd.DataFrame:
 
 _SEXES: Final = (None, *Sex)
 """Sex by its code in the audit: 0 unknown, then the members in order."""
+
+
+def _creatinine(
+    df: pd.DataFrame,
+    age: np.ndarray[Any, Any],
+    months: np.ndarray[Any, Any],
+    weight: np.ndarray[Any, Any],
+    sex: np.ndarray[Any, Any],
+    creatinine: np.ndarray[Any, Any],
+    renal: Mapping[str, np.ndarray[Any, Any]],
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """The clearance the licence's bands see (measured, else estimated) and the creatinine's
+    state per row: 0 none, 1 given without an estimate, 2 estimated. A table without the
+    creatinine column pays nothing for it."""
+    measured = renal["creatinine_clearance_ml_min"]
+    if "serum_creatinine_mg_dl" not in df:
+        return measured, np.zeros(len(df), dtype=np.int8)
+    estimate = _estimates(age, months, weight, sex, creatinine, renal)
+    clearance = np.where(np.isnan(measured), estimate, measured)
+    state = np.where(~np.isnan(estimate), 2, np.where(np.isnan(creatinine), 0, 1))
+    return clearance, state.astype(np.int8)
 
 
 def _contradictions(

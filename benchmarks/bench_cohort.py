@@ -39,14 +39,15 @@ from baricitinib_guideline import cohort
 
 def synthetic(n: int, seed: int = 1) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
-    age = rng.uniform(0, 100, n)
+    ages = rng.uniform(0, 100, n)
     return pd.DataFrame(
         {
-            "age_years": age,
+            "age_years": ages,
             "weight_kg": rng.uniform(5, 120, n),
             "risk_vte": rng.random(n) < 0.1,
             "risk_smoking": rng.random(n) < 0.2,
-            "pregnant": (rng.random(n) < 0.02) & (age >= 12),  # younger: refused as contradictory
+            # A pregnancy under 10 years is refused as a contradiction: none is generated.
+            "pregnant": (rng.random(n) < 0.02) & (ages >= 10),
             "creatinine_clearance_ml_min": np.where(
                 rng.random(n) < 0.5, rng.uniform(10, 120, n), np.nan
             ),
