@@ -45,7 +45,7 @@ quick = {
     "only_mutate": '["baricitinib_guideline/rules/*"]',
     "pytest_add_cli_args_test_selection": (
         '["tests/test_dosing.py", "tests/test_licence.py", "tests/test_screening_monitoring.py",'
-        ' "tests/test_follow_up_fidelity.py", "tests/test_wording.py"]'
+        ' "tests/test_follow_up_fidelity.py", "tests/test_wording.py", "tests/test_bands.py"]'
     ),
 }
 for key, value in quick.items():
