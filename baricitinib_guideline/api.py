@@ -134,14 +134,35 @@ def _decide(
     missing = _missing_follow_up(current_mg, response)
     if missing:
         return missing
-    on_treatment = current_mg is not None
+    decision = _chapter(patient, current_mg, response)
+    constraints = licence.constraints(patient, current_mg is not None)
+    return _combine(decision, constraints, current_mg, response)
+
+
+# The answer in three parts, which the cohort audit computes apart, each once per
+# combination of the inputs it reads (and _missing_follow_up before them).
+def _chapter(patient: Patient, current_mg: float | None, response: Response | None) -> Decision:
+    """The chapter's step: reads age, weight, risk factors, comorbidities, candidacy."""
     decision = dosing.eligibility(patient)
     if decision is None:
         if current_mg is not None and response is not None:
             decision = dosing.follow_up(patient, current_mg, response)
         else:
             decision = dosing.starting(patient)
-    constraints = licence.constraints(patient, on_treatment)
+    return decision
+
+
+_licence_rules: Final = licence.RULES
+"""The licence's rules, in order; each gives constraints of ``(patient, on_treatment)``."""
+
+
+def _combine(
+    decision: Decision,
+    constraints: tuple[Constraint, ...],
+    current_mg: float | None,
+    response: Response | None,
+) -> DoseRecommendation:
+    """The answer from the chapter's step and the licence's constraints."""
     stops: list[_Stop] = [
         (c.status, (c.reason,), c.missing) for c in constraints if c.status is not None
     ]
