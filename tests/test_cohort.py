@@ -19,6 +19,8 @@ from hypothesis import strategies as st
 import baricitinib_guideline as bg
 from baricitinib_guideline import cohort
 
+from .strategies import follow_ups, patients
+
 FLAG_COLUMNS = list(cohort.FLAGS)
 RISKS = {
     "risk_vte": "VTE",
@@ -957,3 +959,86 @@ def test_a_number_beside_a_complex_value_keeps_its_value() -> None:
     ]
     assert audited["recommended_dose_mg"].tolist()[::2] == [4.0, 2.0]
     assert audited.loc[1, "problem"] == "age_years: must be a real number, got complex"
+
+
+# What each part of the answer reads, traced, against what the audit keys it on ---------
+
+_ATTRIBUTE_INPUT = {
+    # Patient attribute: the audit's input for it (None: no cohort column, always default)
+    "age": "age",
+    "age_months": "age",
+    "age_years": "age",
+    "weight": "weight",
+    "weight_kg": "weight",
+    "risk_factors": "risks",
+    "creatinine_clearance": "clearance",
+    "creatinine_clearance_ml_min": "clearance",
+    "egfr": "egfr",
+    "egfr_ml_min": "egfr",
+    "serum_creatinine": "creatinine",
+    "serum_creatinine_mg_dl": "creatinine",
+    "sex": "sex",
+    "pregnant": "pregnant",
+    "breastfeeding": "breastfeeding",
+    "severe_hepatic_impairment": "severe_hepatic_impairment",
+    "strong_oat3_inhibitor": "strong_oat3_inhibitor",
+    "systemic_candidate": "systemic_candidate",
+    "labs": None,
+    "hypersensitivity": None,
+    "can_become_pregnant": None,
+    "suspected_drug_induced_liver_injury": None,
+    "suspected_hepatitis_b": None,
+    "comorbidities": None,
+}
+
+
+class _Traced:
+    """A patient that records every attribute the rules read."""
+
+    def __init__(self, patient: bg.Patient) -> None:
+        self._patient = patient
+        self.read: set[str] = set()
+
+    def __getattr__(self, name: str) -> Any:
+        self.read.add(name)
+        return getattr(self._patient, name)
+
+
+def _inputs_read(read: set[str]) -> set[str]:
+    unknown = read - set(_ATTRIBUTE_INPUT)
+    assert not unknown, f"a rule reads {unknown}: place it in the audit's keys"
+    return {found for name in read if (found := _ATTRIBUTE_INPUT[name]) is not None}
+
+
+def test_the_audit_names_every_licence_rule() -> None:
+    from baricitinib_guideline import api
+
+    assert [rule.__name__ for rule in api._licence_rules] == list(cohort.LICENCE_RULE_INPUTS)
+
+
+@settings(max_examples=300, deadline=None)
+@given(patients, st.booleans())
+def test_each_licence_rule_reads_only_the_inputs_the_audit_keys_it_on(
+    patient: bg.Patient, on_treatment: bool
+) -> None:
+    from baricitinib_guideline import api
+
+    for rule in api._licence_rules:
+        traced = _Traced(patient)
+        rule(traced, on_treatment)  # type: ignore[arg-type]
+        assert _inputs_read(traced.read) <= set(cohort.LICENCE_RULE_INPUTS[rule.__name__]), (
+            rule.__name__
+        )
+
+
+@settings(max_examples=300, deadline=None)
+@given(patients, follow_ups)
+def test_the_chapter_reads_only_the_inputs_the_audit_keys_it_on(
+    patient: bg.Patient, follow_up: tuple[Any, Any]
+) -> None:
+    from baricitinib_guideline import api
+
+    dose, response = follow_up
+    traced = _Traced(patient)
+    api._chapter(traced, None if dose is None else dose.m_as("mg"), response)  # type: ignore[arg-type]
+    assert _inputs_read(traced.read) <= {"age", "weight", "risks", "systemic_candidate"}
