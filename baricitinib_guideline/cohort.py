@@ -175,7 +175,7 @@ def _canonical(values: np.ndarray[Any, Any], unit: str, target: str) -> np.ndarr
     from .units import _significant
 
     factor = float(registry().Quantity(1.0, unit).m_as(target))
-    raw = values * factor
+    raw = values if factor == 1.0 else values * factor  # the same numbers: no copy
     thresholds = _THRESHOLDS.get(target, ())
     if thresholds:
         near = np.zeros(raw.shape, dtype=bool)
@@ -567,16 +567,8 @@ def audit(df: pd.DataFrame) -> pd.DataFrame:
     unknown = [rule.__name__ for rule in rules if rule.__name__ not in LICENCE_RULE_INPUTS]
     if unknown:  # a new rule of the licence: its inputs must be named here first
         raise RuntimeError(f"cohort.LICENCE_RULE_INPUTS does not name the inputs of {unknown}")
-    rule_codes = [
-        _group([on_treatment, *(inputs[name] for name in LICENCE_RULE_INPUTS[rule.__name__])])
-        for rule in rules
-    ]
-    licence = _group(rule_codes)
-    del age_band, weight_band, clearance_band, egfr_band, risks, months, kg, numbers
     valid = ~problems.found
-    codes, uniques = pd.factorize(
-        chapter.astype(np.int64) * (int(licence.max(initial=0)) + 1) + licence
-    )
+    valid_rows = np.flatnonzero(valid)
 
     def patient(row: int) -> Patient:
         return _patient(
@@ -588,20 +580,22 @@ def audit(df: pd.DataFrame) -> pd.DataFrame:
             (int(sex[row]), float(creatinine[row])),
         )
 
-    valid_rows = np.flatnonzero(valid)
-    decisions: dict[int, Any] = {}
-    for group, row in _firsts(chapter, valid_rows):
-        decisions[group] = api._chapter(
-            patient(row), *_follow_up(float(dose[row]), int(response[row]))
-        )
-    found: list[dict[int, Any]] = []
-    for rule, codes_of_rule in zip(rules, rule_codes, strict=True):
+    # Each rule once per combination of its inputs.
+    rule_codes, found = [], []
+    for rule in rules:
+        names = LICENCE_RULE_INPUTS[rule.__name__]
+        codes_of_rule = _group([on_treatment, *(inputs[name] for name in names)])
         found.append(
             {
                 group: rule(patient(row), not math.isnan(dose[row]))
                 for group, row in _firsts(codes_of_rule, valid_rows)
             }
         )
+        # Kept for the combination: a rule has few groups, so its codes fit a byte or two.
+        rule_codes.append(
+            codes_of_rule.astype(np.min_scalar_type(int(codes_of_rule.max(initial=0))))
+        )
+    licence = _group(rule_codes)
     constraints: dict[int, Any] = {}
     for group, row in _firsts(licence, valid_rows):
         constraints[group] = tuple(
@@ -609,6 +603,18 @@ def audit(df: pd.DataFrame) -> pd.DataFrame:
             for rule_found, codes_of_rule in zip(found, rule_codes, strict=True)
             for constraint in rule_found[int(codes_of_rule[row])]
         )
+    del age_band, weight_band, clearance_band, egfr_band, risks, months, kg, numbers
+    del rule_codes, inputs, on_treatment
+    decisions: dict[int, Any] = {}
+    for group, row in _firsts(chapter, valid_rows):
+        decisions[group] = api._chapter(
+            patient(row), *_follow_up(float(dose[row]), int(response[row]))
+        )
+    pair = chapter.astype(np.int64)
+    pair *= int(licence.max(initial=0)) + 1
+    pair += licence
+    codes, uniques = pd.factorize(pair)
+    del pair
     answers: dict[int, tuple[float, str, str | None, str]] = {}
     for group, row in _firsts(codes, valid_rows):
         current_mg, member = _follow_up(float(dose[row]), int(response[row]))
@@ -733,11 +739,12 @@ def _group(parts: list[np.ndarray[Any, Any]]) -> np.ndarray[Any, Any]:
     key = np.zeros(len(parts[0]), dtype=np.int64)
     for part in parts:
         key *= 9
-        key += np.asarray(part, dtype=np.int64) + 1
+        key += part  # in place: no temporary the size of the table
+        key += 1
         if key.max(initial=0) > 1 << 50:  # compact it before it could overflow
             key = pd.factorize(key)[0].astype(np.int64)
     codes: np.ndarray[Any, Any] = pd.factorize(key)[0]
-    return codes
+    return codes.astype(np.int32)  # at most one code per row
 
 
 def _firsts(codes: np.ndarray[Any, Any], valid_rows: np.ndarray[Any, Any]) -> Any:
