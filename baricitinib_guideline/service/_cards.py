@@ -64,27 +64,30 @@ def card_uuid(hook_instance: str, service: str, key: str) -> str:
     return str(uuid.uuid5(_NAMESPACE, f"{service}/{hook_instance}/{key}"))
 
 
-def unplaced_conditions(resources: Sequence[object], reading: PatientReading) -> int:
-    """Active Conditions of the record that fed no field of the patient."""
-    count = 0
+def unplaced_conditions(resources: Sequence[object], reading: PatientReading) -> tuple[int, int]:
+    """How many Conditions the reader could not place (their codes are none it reads), and
+    how many of those are active (clinical status active, recurrence or relapse)."""
+    unplaced = {item.reference for item in reading.unplaced_conditions()}
+    active = 0
     for resource in resources:
         if not isinstance(resource, Mapping) or resource.get("resourceType") != "Condition":
             continue
+        if f"Condition/{resource.get('id')}" not in unplaced:
+            continue
         status = resource.get("clinicalStatus")
         codings = status.get("coding") if isinstance(status, Mapping) else None
-        active = isinstance(codings, list) and any(
+        if isinstance(codings, list) and any(
             isinstance(coding, Mapping) and coding.get("code") in ACTIVE_CONDITION
             for coding in codings
-        )
-        if active and f"Condition/{resource.get('id')}" not in reading.used:
-            count += 1
-    return count
+        ):
+            active += 1
+    return len(unplaced), active
 
 
 def _detail(
     result: DoseRecommendation,
     reading: PatientReading,
-    unplaced: int,
+    unplaced: tuple[int, int],
     dose_note: str | None,
     not_sent: Sequence[str] = (),
 ) -> str:
@@ -108,16 +111,18 @@ def _detail(
     lines += ["", f"Read from: {', '.join(reading.used)}."]
     if not_sent:
         lines.append(f"Not sent by the EHR, read as no data: {', '.join(not_sent)}.")
-    others = [i for i in reading.ignored if not i.reference.startswith("Condition/")]
+    placed_not = set(reading.unplaced_conditions())
+    others = [i for i in reading.ignored if i not in placed_not]
     if others:
         named = "; ".join(f"{i.reference} ({i.why})" for i in others[:LISTED_LEFT_OUT])
         more = len(others) - LISTED_LEFT_OUT
         lines.append(f"Left out: {named}" + (f"; and {more} more." if more > 0 else "."))
-    if unplaced:
+    total, active = unplaced
+    if total:
         lines.append(
-            f"{unplaced} active Condition{'s' if unplaced != 1 else ''} could not be placed: "
-            "no code the library reads, so not checked as a reason against baricitinib. "
-            "Review the problem list."
+            f"{total} Condition{'s' if total != 1 else ''} could not be placed "
+            f"({active} of them active): no code the library reads, so not checked as "
+            "reasons against baricitinib. Review the problem list."
         )
     return "\n".join(lines)
 
@@ -318,7 +323,7 @@ def dose_card(
     reader: OrderReader,
     ordered: OrderedDose | None,
     unreadable: str | None,
-    unplaced: int,
+    unplaced: tuple[int, int],
     site: Sequence[MedicationCode],
     not_sent: Sequence[str] = (),
     service: str,
