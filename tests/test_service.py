@@ -1474,7 +1474,8 @@ def test_the_card_counts_the_active_conditions_it_could_not_place(open_service: 
         condition("c3", "195967001", "resolved"),
     )
     card = card_of(post(open_service, SELECT, body))
-    assert "3 Conditions could not be placed (2 of them active)" in card["detail"]
+    assert "3 Condition(s) with codes the library does not read were left out." in card["detail"]
+    assert "2 of them are active" in card["detail"]
     assert "Condition/c1" not in card["detail"]
 
 

@@ -87,8 +87,8 @@ def unplaced_conditions(resources: Sequence[object], reading: PatientReading) ->
 def _detail(
     result: DoseRecommendation,
     reading: PatientReading,
-    unplaced: tuple[int, int],
-    dose_note: str | None,
+    unplaced: tuple[int, int | None] | None = None,
+    dose_note: str | None = None,
     not_sent: Sequence[str] = (),
 ) -> str:
     lines = [f"**Status:** {result.status.name.replace('_', ' ').lower()}"]
@@ -117,13 +117,14 @@ def _detail(
         named = "; ".join(f"{i.reference} ({i.why})" for i in others[:LISTED_LEFT_OUT])
         more = len(others) - LISTED_LEFT_OUT
         lines.append(f"Left out: {named}" + (f"; and {more} more." if more > 0 else "."))
-    total, active = unplaced
+    total, active = unplaced or (len(reading.unplaced_conditions()), None)
     if total:
-        lines.append(
-            f"{total} Condition{'s' if total != 1 else ''} could not be placed "
-            f"({active} of them active): no code the library reads, so not checked as "
-            "reasons against baricitinib. Review the problem list."
-        )
+        lines.append(f"{total} Condition(s) with codes the library does not read were left out.")
+        if active:
+            lines.append(
+                f"{active} of them {'is' if active == 1 else 'are'} active: not checked as "
+                "reasons against baricitinib. Review the problem list."
+            )
     return "\n".join(lines)
 
 
