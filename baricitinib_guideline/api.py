@@ -28,13 +28,12 @@ from .model.patient import Patient
 from .model.plans import ScreeningPlan
 from .rules import dosing, licence, screening
 from .rules._base import Constraint, Decision, because, because_citing, regimen
-from .rules.licence import cockcroft_gault
+from .rules.bands import band_key
 from .rules.monitoring import monitoring_schedule
 from .units import QuantityT, bare_number_error, canonical, quantity_from
 
 __all__ = [
     "citations",
-    "cockcroft_gault",
     "combinations",
     "explain",
     "monitoring_schedule",
@@ -90,11 +89,24 @@ def recommend(
     key = (patient.rule_key(), current_mg, response)
     cached = _ANSWERS.get(key)
     if cached is None:
-        cached = _decide(patient, current_mg, response)
-        if len(_ANSWERS) >= _MAX_ANSWERS:
-            _ANSWERS.clear()
-        _ANSWERS[key] = cached
+        # A patient not seen before: keyed on the bands the rules compare (rules/bands.py).
+        banded = (band_key(patient), current_mg, response)
+        cached = _BANDED.get(banded)
+        if cached is None:
+            cached = _decide(patient, current_mg, response)
+            _remember(_BANDED, banded, cached)
+        _remember(_ANSWERS, key, cached)
     return cached
+
+
+def _remember(
+    memo: dict[tuple[object, ...], DoseRecommendation],
+    key: tuple[object, ...],
+    answer: DoseRecommendation,
+) -> None:
+    if len(memo) >= _MAX_ANSWERS:
+        memo.clear()
+    memo[key] = answer
 
 
 def _dose(value: object, field: str) -> QuantityT:
@@ -104,8 +116,15 @@ def _dose(value: object, field: str) -> QuantityT:
     return quantity_from(value, field, "[mass]")
 
 
-# Answers are immutable and depend only on the rule key, so they are shared.
+# The rules' own Cockcroft-Gault formula, for the cohort audit to place each row's estimate
+# in the licence's clearance bands as recommend() does (adapters do not import the rules).
+_cockcroft_gault: Final = licence.cockcroft_gault
+
+
+# Answers are immutable and depend only on the band key, so they are shared: by exact rule
+# key (one hash on a patient seen before), then by band key.
 _ANSWERS: dict[tuple[object, ...], DoseRecommendation] = {}
+_BANDED: dict[tuple[object, ...], DoseRecommendation] = {}
 _MAX_ANSWERS: Final = 4096
 
 
@@ -115,14 +134,35 @@ def _decide(
     missing = _missing_follow_up(current_mg, response)
     if missing:
         return missing
-    on_treatment = current_mg is not None
+    decision = _chapter(patient, current_mg, response)
+    constraints = licence.constraints(patient, current_mg is not None)
+    return _combine(decision, constraints, current_mg, response)
+
+
+# The answer in three parts, which the cohort audit computes apart, each once per
+# combination of the inputs it reads (and _missing_follow_up before them).
+def _chapter(patient: Patient, current_mg: float | None, response: Response | None) -> Decision:
+    """The chapter's step: reads age, weight, risk factors, comorbidities, candidacy."""
     decision = dosing.eligibility(patient)
     if decision is None:
         if current_mg is not None and response is not None:
             decision = dosing.follow_up(patient, current_mg, response)
         else:
             decision = dosing.starting(patient)
-    constraints = licence.constraints(patient, on_treatment)
+    return decision
+
+
+_licence_rules: Final = licence.RULES
+"""The licence's rules, in order; each gives constraints of ``(patient, on_treatment)``."""
+
+
+def _combine(
+    decision: Decision,
+    constraints: tuple[Constraint, ...],
+    current_mg: float | None,
+    response: Response | None,
+) -> DoseRecommendation:
+    """The answer from the chapter's step and the licence's constraints."""
     stops: list[_Stop] = [
         (c.status, (c.reason,), c.missing) for c in constraints if c.status is not None
     ]

@@ -4,12 +4,15 @@
 index, with the answer's columns added; the input is not modified. It does
 not write the rules a second time: each row is placed, with column
 operations, in the bands the rules compare (age, weight, renal function, the
-flags, the exact current dose and the response), and :func:`recommend` is
-asked once per distinct combination, with one of its rows. So every valid
-row's answer is the scalar API's, by construction, at the cost of a few
-hundred calls however many rows there are. Values within a hair of a
-threshold are placed through the library's own unit conversion, so they fall
-where the scalar API puts them.
+flags, the exact current dose and the response). The API's answer has three
+parts, and each is computed once per combination of the bands it reads: the
+chapter's step, each rule of the licence (:data:`LICENCE_RULE_INPUTS` names
+what each reads; a rule not named stops the audit), and their combination.
+So every valid row's answer is the scalar API's, built by the API's own
+functions, at a cost that grows with the few combinations of each part, not
+with the many combinations of all inputs. Values within a hair of a
+threshold are placed through the library's own unit conversion, so they
+fall where the scalar API puts them.
 
 ``audit_dask(ddf)`` does the same per partition of a Dask DataFrame;
 ``summary(audited)`` counts the answers and ``plot_summary`` draws them.
@@ -42,7 +45,7 @@ from .model.patient import (
     MIN_PREGNANCY_AGE_YEARS,
     Patient,
 )
-from .units import registry
+from .units import canonical, registry
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
@@ -84,7 +87,8 @@ class _Flag:
 
 @dataclass(frozen=True)
 class _Member:
-    """A column of member names of ``enum`` (or its members); null is none."""
+    """A column of member names of ``enum`` (or its members); null is none. Names are read
+    in any case, around spaces ignored, as ``bg.Patient`` and ``bg.recommend`` read them."""
 
     enum: type[Enum]
 
@@ -124,6 +128,27 @@ COLUMNS: Final[dict[str, _Number | _Flag | _Member]] = {
     ),
 }
 INPUT_COLUMNS: Final = tuple(COLUMNS)
+LICENCE_FLAGS: Final = (
+    "severe_hepatic_impairment",
+    "pregnant",
+    "breastfeeding",
+    "strong_oat3_inhibitor",
+)
+"""The flag columns only the licence's constraints read (with the risks, read by both)."""
+LICENCE_RULE_INPUTS: Final[dict[str, tuple[str, ...]]] = {
+    # Each rule of the licence (rules/licence.py RULES) and the inputs it reads, besides
+    # whether the patient is on treatment; the audit refuses to run with a rule not named.
+    "hypersensitivity": (),
+    "pregnancy": ("age", "sex", "pregnant"),
+    "breastfeeding": ("breastfeeding",),
+    "hepatic": ("severe_hepatic_impairment",),
+    "liver_injury": ("age", "sex"),
+    "renal": ("age", "weight", "sex", "creatinine", "clearance", "egfr"),
+    "oat3_inhibitor": ("age", "strong_oat3_inhibitor"),
+    "blood_counts": (),
+    "jak_safety_measures": ("age", "risks"),
+    "live_vaccines": (),
+}
 OUTPUT_COLUMNS: Final = (
     "recommended_dose_mg",
     "status",
@@ -149,7 +174,7 @@ def _canonical(values: np.ndarray[Any, Any], unit: str, target: str) -> np.ndarr
     from .units import _significant
 
     factor = float(registry().Quantity(1.0, unit).m_as(target))
-    raw = values * factor
+    raw = values if factor == 1.0 else values * factor  # the same numbers: no copy
     thresholds = _THRESHOLDS.get(target, ())
     if thresholds:
         near = np.zeros(raw.shape, dtype=bool)
@@ -157,7 +182,9 @@ def _canonical(values: np.ndarray[Any, Any], unit: str, target: str) -> np.ndarr
             near |= np.abs(raw - threshold) <= _NEAR * threshold
         if near.any():
             raw = raw.copy()
-            raw[near] = [_significant(float(v)) for v in raw[near]]
+            # Once per distinct value: records repeat the values at a cut point.
+            distinct, where = np.unique(raw[near], return_inverse=True)
+            raw[near] = np.array([_significant(float(v)) for v in distinct])[where]
     return raw
 
 
@@ -361,9 +388,10 @@ def _read_members(series: pd.Series, enum: type[Enum]) -> tuple[np.ndarray[Any, 
     def code(value: object) -> int:
         if isinstance(value, enum):
             return names.index(value.name) + 1
-        # A name in any case, as the scalar API takes it.
-        if isinstance(value, str) and value.strip().upper() in enum.__members__:
-            return names.index(value.strip().upper()) + 1
+        if isinstance(value, str):
+            value = value.strip().upper()
+        if isinstance(value, str) and value in enum.__members__:
+            return names.index(value) + 1
         return 0 if _is_null(value) else -1
 
     try:
@@ -419,12 +447,12 @@ def _flags(df: pd.DataFrame, column: str, problems: _Problems) -> np.ndarray[Any
 
 
 def _members(
-    df: pd.DataFrame, column: str, enum: type[Enum], problems: _Problems
+    df: pd.DataFrame, column: str, kind: _Member, problems: _Problems
 ) -> np.ndarray[Any, Any]:
     """A small code per row: 0 for null (or an absent column), then 1.. per member."""
     if column not in df:
         return np.zeros(len(df), dtype=np.int64)
-    codes, refused = _read_members(df[column], enum)
+    codes, refused = _read_members(df[column], kind.enum)
     for why, rows in refused.items():
         _flag(problems, rows, f"{column}: {why}")
     return codes
@@ -475,7 +503,7 @@ def audit(df: pd.DataFrame) -> pd.DataFrame:
         elif isinstance(kind, _Flag):
             flags[column] = _flags(df, column, problems)
         else:
-            members[column] = _members(df, column, kind.enum, problems)
+            members[column] = _members(df, column, kind, problems)
     age, months = numbers["age_years"]
     weight, kg = numbers["weight_kg"]
     renal = {
@@ -483,80 +511,114 @@ def audit(df: pd.DataFrame) -> pd.DataFrame:
     }
     dose, dose_mg = numbers["current_dose_mg"]
     response = members["response"]
-    sex = members["sex"].astype(np.int8)
+    sex = members["sex"]
     _contradictions(problems, flags["pregnant"], sex, months)
-    clearance, creatinine, creatinine_state = _creatinine(
-        "serum_creatinine_mg_dl" in df,
-        numbers["serum_creatinine_mg_dl"][1],
-        age,
-        months,
-        weight,
-        sex,
-        renal,
-    )
+    creatinine = numbers["serum_creatinine_mg_dl"][1]
+    clearance, creatinine_state = _creatinine(df, age, months, weight, sex, creatinine, renal)
 
-    # The bands the rules compare, as one integer key (mixed radix); rows that agree on all
-    # of them get one answer.
-    dose_codes, _ = pd.factorize(dose_mg, use_na_sentinel=True)
-    parts = [
-        _bands(
-            months,
-            (
-                k.LICENCE_MIN_AGE_MONTHS,
-                lic.PREGNANCY_QUESTIONS_FROM_MONTHS,
-                k.ADULT_AGE_MONTHS,
-                k.OLDER_ADULT_AGE_MONTHS,
-            ),
-            (False, False, False, False),
+    # The bands the rules compare. The chapter's step and the licence's constraints are each
+    # decided once per combination of the bands they read; their combination once per pair.
+    dose_codes = pd.factorize(dose_mg, use_na_sentinel=True)[0]
+    age_band = _bands(
+        months,
+        (
+            k.LICENCE_MIN_AGE_MONTHS,
+            lic.PREGNANCY_QUESTIONS_FROM_MONTHS,
+            k.ADULT_AGE_MONTHS,
+            k.OLDER_ADULT_AGE_MONTHS,
         ),
-        _bands(kg, (k.CHILD_MIN_WEIGHT_KG, k.CHILD_HIGH_WEIGHT_KG), (False, False)),
-        _bands(
-            clearance,
-            (
-                lic.ADULT_RENAL_NOT_RECOMMENDED_BELOW_ML_MIN,
-                lic.OTHER_MEASURE_NORMAL_FROM,
-                lic.ADULT_RENAL_REDUCED_UP_TO_ML_MIN,
-            ),
-            (False, False, True),
+        (False, False, False, False),
+    )
+    weight_band = _bands(kg, (k.CHILD_MIN_WEIGHT_KG, k.CHILD_HIGH_WEIGHT_KG), (False, False))
+    clearance_band = _bands(
+        clearance,
+        (
+            lic.ADULT_RENAL_NOT_RECOMMENDED_BELOW_ML_MIN,
+            lic.OTHER_MEASURE_NORMAL_FROM,
+            lic.ADULT_RENAL_REDUCED_UP_TO_ML_MIN,
         ),
-        _bands(
-            renal["egfr_ml_min"],
-            (lic.CHILD_EGFR_NO_DATA_BELOW, lic.CHILD_EGFR_REDUCED_BELOW),
-            (False, False),
-        ),
-        response,
-        *flags.values(),
-    ]
-    key = np.asarray(dose_codes, dtype=np.int64) + 1
-    for part in parts:  # in place: no temporary the size of the table per part
-        key *= 8
-        key += part
-        key += 1  # every part lies in -1..6
-    # Sex and the creatinine's state, on a key made compact first (so it cannot overflow);
-    # a table without them keeps its key.
-    if sex.any() or creatinine_state.any():
-        key = pd.factorize(key)[0].astype(np.int64)
-        for extra in (sex, creatinine_state):
-            key *= 8
-            key += extra + 1
-    del parts, dose_codes, months, kg, numbers  # only the bands were needed
+        (False, False, True),
+    )
+    egfr_band = _bands(
+        renal["egfr_ml_min"],
+        (lic.CHILD_EGFR_NO_DATA_BELOW, lic.CHILD_EGFR_REDUCED_BELOW),
+        (False, False),
+    )
+    risks = [flags[column] for column in list(FLAGS)[:5]]
+    chapter = _group(
+        [age_band, weight_band, *risks, flags["systemic_candidate"], dose_codes, response]
+    )
+    # Each licence rule on the inputs it reads; the row's constraints are their concatenation.
+    on_treatment = dose_codes >= 0
+    inputs = {
+        "age": age_band,
+        "weight": weight_band,
+        "risks": _group(risks),
+        "clearance": clearance_band,
+        "egfr": egfr_band,
+        "creatinine": creatinine_state,
+        "sex": sex,
+        **{column: flags[column] for column in LICENCE_FLAGS},
+    }
+    rules = api._licence_rules
+    unknown = [rule.__name__ for rule in rules if rule.__name__ not in LICENCE_RULE_INPUTS]
+    if unknown:  # a new rule of the licence: its inputs must be named here first
+        raise RuntimeError(f"cohort.LICENCE_RULE_INPUTS does not name the inputs of {unknown}")
     valid = ~problems.found
-    codes, uniques = pd.factorize(key)
-    # The first valid row of each group stands for it.
     valid_rows = np.flatnonzero(valid)
-    groups, first = np.unique(codes[valid_rows], return_index=True)
-    answers: dict[int, tuple[float, str, str | None, str]] = {}
-    for group, row in zip(groups.tolist(), valid_rows[first].tolist(), strict=True):
-        answers[group] = _answer(
+
+    def patient(row: int) -> Patient:
+        return _patient(
             age[row],
             weight[row],
             {c: v[row] for c, v in flags.items()},
             renal,
             row,
-            dose[row],
-            response[row],
-            (int(sex[row]), math.nan if creatinine is None else float(creatinine[row])),
+            (int(sex[row]), float(creatinine[row])),
         )
+
+    # Each rule once per combination of its inputs.
+    rule_codes, found = [], []
+    for rule in rules:
+        names = LICENCE_RULE_INPUTS[rule.__name__]
+        codes_of_rule = _group([on_treatment, *(inputs[name] for name in names)])
+        found.append(
+            {
+                group: rule(patient(row), not math.isnan(dose[row]))
+                for group, row in _firsts(codes_of_rule, valid_rows)
+            }
+        )
+        # Kept for the combination: a rule has few groups, so its codes fit a byte or two.
+        rule_codes.append(
+            codes_of_rule.astype(np.min_scalar_type(int(codes_of_rule.max(initial=0))))
+        )
+    licence = _group(rule_codes)
+    constraints: dict[int, Any] = {}
+    for group, row in _firsts(licence, valid_rows):
+        constraints[group] = tuple(
+            constraint
+            for rule_found, codes_of_rule in zip(found, rule_codes, strict=True)
+            for constraint in rule_found[int(codes_of_rule[row])]
+        )
+    del age_band, weight_band, clearance_band, egfr_band, risks, months, kg, numbers
+    del rule_codes, inputs, on_treatment
+    decisions: dict[int, Any] = {}
+    for group, row in _firsts(chapter, valid_rows):
+        decisions[group] = api._chapter(
+            patient(row), *_follow_up(float(dose[row]), int(response[row]))
+        )
+    pair = chapter.astype(np.int64)
+    pair *= int(licence.max(initial=0)) + 1
+    pair += licence
+    codes, uniques = pd.factorize(pair)
+    del pair
+    answers: dict[int, tuple[float, str, str | None, str]] = {}
+    for group, row in _firsts(codes, valid_rows):
+        current_mg, member = _follow_up(float(dose[row]), int(response[row]))
+        result = api._missing_follow_up(current_mg, member) or api._combine(
+            decisions[int(chapter[row])], constraints[int(licence[row])], current_mg, member
+        )
+        answers[group] = _columns(result)
 
     out = df.copy(deep=False)  # only new columns are added: the input stays as it was
     # One entry per group, then picked for every row by its group's code.
@@ -583,24 +645,24 @@ _SEXES: Final = (None, *Sex)
 
 
 def _creatinine(
-    given: bool,
-    creatinine: np.ndarray[Any, Any],
+    df: pd.DataFrame,
     age: np.ndarray[Any, Any],
     months: np.ndarray[Any, Any],
     weight: np.ndarray[Any, Any],
     sex: np.ndarray[Any, Any],
+    creatinine: np.ndarray[Any, Any],
     renal: Mapping[str, np.ndarray[Any, Any]],
-) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any] | None, np.ndarray[Any, Any]]:
-    """The clearance the licence's bands see (measured, else estimated), the creatinine
-    column (``None`` when the table has none), and its state per row: 0 none, 1 given
-    without an estimate, 2 estimated."""
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any]]:
+    """The clearance the licence's bands see (measured, else estimated) and the creatinine's
+    state per row: 0 none, 1 given without an estimate, 2 estimated. A table without the
+    creatinine column pays nothing for it."""
     measured = renal["creatinine_clearance_ml_min"]
-    if not given:
-        return measured, None, np.zeros(len(measured), dtype=np.int8)
+    if "serum_creatinine_mg_dl" not in df:
+        return measured, np.zeros(len(df), dtype=np.int8)
     estimate = _estimates(age, months, weight, sex, creatinine, renal)
     clearance = np.where(np.isnan(measured), estimate, measured)
     state = np.where(~np.isnan(estimate), 2, np.where(np.isnan(creatinine), 0, 1))
-    return clearance, creatinine, state.astype(np.int8)
+    return clearance, state.astype(np.int8)
 
 
 def _contradictions(
@@ -648,32 +710,75 @@ def _estimates(
             & np.isnan(renal["creatinine_clearance_ml_min"])
         )
     to_months = float(registry().Quantity(1.0, "year").m_as("month"))  # as canonical() does
-    for row in np.flatnonzero(needed).tolist():
-        estimate[row] = api.cockcroft_gault(
-            _significant(float(age[row]) * to_months) / 12,
-            _significant(float(weight[row])),
-            _SEXES[int(sex[row])],
-            round(_significant(float(creatinine[row])), 9),
+    rows = np.flatnonzero(needed)
+    # Once per distinct (age, weight, sex, creatinine): records repeat them.
+    inputs = pd.DataFrame(
+        {"a": age[rows], "w": weight[rows], "s": sex[rows], "c": creatinine[rows]}
+    )
+    inputs = inputs.drop_duplicates()
+    computed = [
+        api._cockcroft_gault(
+            _significant(float(a) * to_months) / 12,
+            _significant(float(w)),
+            _SEXES[int(x)],
+            round(_significant(float(c)), 9),
         )
+        for a, w, x, c in inputs.itertuples(index=False)
+    ]
+    found = pd.Series(computed, index=pd.MultiIndex.from_frame(inputs), dtype=float)
+    keys = pd.MultiIndex.from_arrays([age[rows], weight[rows], sex[rows], creatinine[rows]])
+    estimate[rows] = found.reindex(keys).to_numpy()
     return estimate
 
 
-def _answer(
+def _group(parts: list[np.ndarray[Any, Any]]) -> np.ndarray[Any, Any]:
+    """A small code per row, equal where the rows agree on every part (each -1..7)."""
+    key = np.zeros(len(parts[0]), dtype=np.int64)
+    for part in parts:
+        key *= 9
+        key += part  # in place: no temporary the size of the table
+        key += 1
+        if key.max(initial=0) > 1 << 50:  # compact it before it could overflow
+            key = pd.factorize(key)[0].astype(np.int64)
+    codes: np.ndarray[Any, Any] = pd.factorize(key)[0]
+    return codes.astype(np.int32)  # at most one code per row
+
+
+def _firsts(codes: np.ndarray[Any, Any], valid_rows: np.ndarray[Any, Any]) -> Any:
+    """(group, one of its valid rows) for every group with a valid row, in group order.
+
+    ``codes`` are 0.. as ``pd.factorize`` gives them. Any row of a group stands for it
+    equally (they agree on every input the part reads); written in reverse, the row is
+    usually the first, without sorting the table."""
+    first = np.full(int(codes.max(initial=-1)) + 1, -1, dtype=np.int64)
+    first[codes[valid_rows][::-1]] = valid_rows[::-1]
+    groups = np.flatnonzero(first >= 0)
+    return zip(groups.tolist(), first[groups].tolist(), strict=True)
+
+
+@functools.lru_cache(maxsize=1024)
+def _follow_up(dose: float, response: int) -> tuple[float | None, Response | None]:
+    """The current dose in mg as recommend() reads it, and the response's member."""
+    current = None
+    if not math.isnan(dose):
+        current = canonical(registry().Quantity(float(dose), _units()["milligram"]), "milligram")
+    return current, list(Response)[response - 1] if response else None
+
+
+def _patient(
     age: float,
     weight: float,
     flags: Mapping[str, bool],
     renal: Mapping[str, np.ndarray[Any, Any]],
     row: int,
-    dose: float,
-    response: int,
     extra: tuple[int, float],
-) -> tuple[float, str, str | None, str]:
-    """The scalar API's answer for one row (the group's representative)."""
+) -> Patient:
+    """The patient of one row (a group's representative)."""
     reg = registry()
     units = _units()
     risks = frozenset(RiskFactor[FLAGS[c][0]] for c in list(FLAGS)[:5] if flags[c])
     clearance, egfr = renal["creatinine_clearance_ml_min"][row], renal["egfr_ml_min"][row]
-    patient = Patient(
+    return Patient(
         age=reg.Quantity(float(age), units["year"]),
         weight=None if math.isnan(weight) else reg.Quantity(float(weight), units["kilogram"]),
         risk_factors=risks,
@@ -691,11 +796,10 @@ def _answer(
         if math.isnan(extra[1])
         else reg.Quantity(float(extra[1]), units["milligram / deciliter"]),
     )
-    result = api.recommend(
-        patient,
-        current_dose=None if math.isnan(dose) else reg.Quantity(float(dose), units["milligram"]),
-        response=list(Response)[response - 1] if response else None,
-    )
+
+
+def _columns(result: Any) -> tuple[float, str, str | None, str]:
+    """The audit's columns of one answer."""
     reasons = list(dict.fromkeys(reason.source.statement for reason in result.reasons))
     return (
         np.nan if result.regimen is None else result.regimen.dose_mg,

@@ -8,6 +8,9 @@ Prints, from one run on one machine:
   which is what the rules themselves cost, licence layer included;
 - a naive implementation that compares pint quantities inside the rules
   against recommend() -- target at least 10x slower than recommend();
+- recommend() on 500 distinct patients (no two share an age and weight)
+  against the naive version on the same -- target at least 10x -- and
+  against a memo hit -- target within 20x;
 - building a Patient from quantities against building the quantities alone
   -- target at most 3x;
 - ``import baricitinib_guideline`` against ``import pint`` plus one
@@ -42,6 +45,11 @@ CASES: list[dict[str, Any]] = [
     {"age": Q_(30, "month"), "weight": Q_(12000, "g")},
 ]
 PATIENTS = [bg.Patient(**case) for case in CASES]
+# Distinct patients: no two share an age and weight, as in a clinic's day.
+DISTINCT_CASES: list[dict[str, Any]] = [
+    {"age": Q_(2.5 + i * 0.137, YEAR), "weight": Q_(11.3 + i * 0.211, KG)} for i in range(500)
+]
+DISTINCT = [bg.Patient(**case) for case in DISTINCT_CASES]
 FLOATS = [
     (p.age_months, p.weight_kg, bool(p.risk_factors), p.systemic_candidate) for p in PATIENTS
 ]
@@ -96,10 +104,21 @@ def main() -> None:
     def run_recommend_cold() -> None:
         for patient in PATIENTS:
             answers.clear()
+            bg.api._BANDED.clear()
             bg.recommend(patient)
 
     def run_naive() -> None:
         for case in CASES:
+            naive(case)
+
+    def run_distinct() -> None:
+        answers.clear()  # none of them seen before; their bands have been
+        for patient in DISTINCT:
+            object.__setattr__(patient, "_key", None)  # as new: its rule key not yet computed
+            bg.recommend(patient)
+
+    def run_naive_distinct() -> None:
+        for case in DISTINCT_CASES:
             naive(case)
 
     def build_quantities() -> None:
@@ -124,12 +143,15 @@ def main() -> None:
             ("recommend", run_recommend),
             ("recommend_cold", run_recommend_cold),
             ("naive", run_naive),
+            ("distinct", run_distinct),
+            ("naive_distinct", run_naive_distinct),
             ("quantities", build_quantities),
             ("patient", build_patient),
             ("quantities_str", build_quantities_from_strings),
             ("patient_str", build_patient_from_strings),
         ):
-            seconds = per_call(func, number, repeat)
+            calls = number if name not in ("distinct", "naive_distinct") else max(1, number // 100)
+            seconds = per_call(func, calls, repeat)
             timings[name] = min(timings.get(name, seconds), seconds)
 
     n = len(PATIENTS)
@@ -145,6 +167,17 @@ def main() -> None:
     print(
         f"naive pint / recommend       = {timings['naive'] / timings['recommend']:6.1f}x  (target >= 10x)"
     )
+    hit = timings["recommend"] / n
+    distinct = timings["distinct"] / len(DISTINCT)
+    print(
+        f"distinct patients: recommend {distinct * 1e6:.2f} us, "
+        f"naive pint {timings['naive_distinct'] / len(DISTINCT) * 1e6:.2f} us"
+    )
+    print(
+        f"naive pint / recommend, distinct patients = "
+        f"{timings['naive_distinct'] / timings['distinct']:6.1f}x  (target >= 10x)"
+    )
+    print(f"distinct / memo hit          = {distinct / hit:6.1f}x  (target <= 20x)")
     print(
         f"uncached recommend / floor   = {timings['recommend_cold'] / timings['floor']:6.1f}x  (no target; answers are memoised by rule key)"
     )

@@ -6,7 +6,12 @@ order-select requests at a fixed concurrency, then stops it.
 Prints requests per second and the p50 and p99 latency, for the service with
 token checks (ES384, a fresh token per request, signed beforehand), with
 them and a shared SQLite replay store, and without, so the cost of trust and
-of sharing token ids between workers shows as ratios. Nothing is asserted.
+of sharing token ids between workers shows as ratios. Beside them, a bare
+Starlette app under uvicorn (one worker, h11, no access log) that parses the
+same request and returns the service's answer as fixed bytes: the service's
+throughput against it (target at least 0.5x) and its p99 (target at most 3x).
+Before the load, a profile of requests handled in this process prints where
+a request's time goes. Nothing is asserted.
 Run: python benchmarks/bench_service.py [--quick]
 """
 
@@ -14,6 +19,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import os
 import pathlib
 import socket
 import statistics
@@ -92,6 +98,95 @@ BODY: dict[str, Any] = {
         },
     },
 }
+
+
+def profile(requests: int) -> bytes:
+    """Where a request's time goes: the app called in this process, the top of a profile.
+
+    Returns the answer's body, which the bare baseline sends back."""
+    import cProfile
+    import io
+    import pstats
+
+    from baricitinib_guideline.service import create_app
+
+    app = create_app(allow_unauthenticated=True)
+
+    async def run(count: int) -> bytes:
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
+            body = b""
+            for _ in range(count):
+                response = await client.post(PATH, json=BODY)
+                body = response.content
+            return body
+
+    answer = asyncio.run(run(20))  # warm up
+    profiler = cProfile.Profile()
+    profiler.enable()
+    asyncio.run(run(requests))
+    profiler.disable()
+    text = io.StringIO()
+    stats = pstats.Stats(profiler, stream=text).sort_stats("cumulative")
+    stats.print_stats(r"baricitinib_guideline|starlette|fhir|pydantic|json", 18)
+    print(f"Profile of {requests} requests in this process (cumulative, the library's part):")
+    lines = text.getvalue().splitlines()
+    start = next(i for i, line in enumerate(lines) if "ncalls" in line)
+    for line in lines[start : start + 20]:
+        print("  " + line[:150])
+    return answer
+
+
+class Bare:
+    """The bare baseline app under uvicorn, in its own process on a free loopback port."""
+
+    def __init__(self, answer_file: pathlib.Path) -> None:
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            self.port = probe.getsockname()[1]
+        command = [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "_bare_app:app",
+            "--port",
+            str(self.port),
+            "--workers",
+            "1",
+            "--http",
+            "h11",
+            "--no-access-log",
+            "--log-level",
+            "warning",
+        ]
+        self.process = subprocess.Popen(
+            command,
+            cwd=pathlib.Path(__file__).parent,
+            env={**os.environ, "BARE_APP_ANSWER": str(answer_file)},
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+
+    def __enter__(self) -> str:
+        base = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                httpx.post(base + PATH, json=BODY, timeout=1)
+                return base
+            except httpx.TransportError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    self.__exit__()
+                    raise RuntimeError("the bare app did not start") from None
+                time.sleep(0.1)
+
+    def __exit__(self, *_: object) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
 
 
 class Served:
@@ -175,7 +270,13 @@ def main() -> None:
     public.update(kid="k1", alg="ES384")
     issuer = "https://ehr.bench/issuer"
     results = {}
+    answer = profile(50 if quick else 300)
     with tempfile.TemporaryDirectory() as folder:
+        answer_file = pathlib.Path(folder) / "answer.json"
+        answer_file.write_bytes(answer)
+        with Bare(answer_file) as base:
+            asyncio.run(measure(base, 50, concurrency, None))  # warm up
+            results["bare Starlette"] = asyncio.run(measure(base, count, concurrency, None))
         issuers = pathlib.Path(folder) / "issuers.json"
         issuers.write_text(json.dumps({"issuers": {issuer: {"keys": [public]}}}), encoding="utf-8")
         with Served("--allow-unauthenticated") as base:
@@ -206,6 +307,12 @@ def main() -> None:
         print(
             f"  {name:20} {found['rps']:7.0f} requests/s  p50 {found['p50']:6.1f} ms  "
             f"p99 {found['p99']:6.1f} ms  non-200: {found['failures']:.0f}"
+        )
+    bare = results["bare Starlette"]
+    for name in ("no token checks", "ES384 token checks"):
+        print(
+            f"  {name} / bare Starlette: throughput {results[name]['rps'] / bare['rps']:.2f}x "
+            f"(target >= 0.5x), p99 {results[name]['p99'] / bare['p99']:.2f}x (target <= 3x)"
         )
     ratio = results["no token checks"]["rps"] / results["ES384 token checks"]["rps"]
     print(f"  throughput without / with token checks = {ratio:.2f}x")

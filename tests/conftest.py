@@ -29,6 +29,7 @@ def fresh_memo() -> None:
     from baricitinib_guideline.rules import _base
 
     api._ANSWERS.clear()
+    api._BANDED.clear()
     for cached in (_base._reason, _base.option, _base.regimen):
         cached.cache_clear()
     for table in (

@@ -19,6 +19,8 @@ from hypothesis import strategies as st
 import baricitinib_guideline as bg
 from baricitinib_guideline import cohort
 
+from .strategies import follow_ups, patients
+
 FLAG_COLUMNS = list(cohort.FLAGS)
 RISKS = {
     "risk_vte": "VTE",
@@ -140,6 +142,116 @@ def frame(records: list[dict[str, Any]]) -> pd.DataFrame:
 )
 @given(st.lists(rows, min_size=1, max_size=60))
 def test_every_row_is_the_scalar_answer(records: list[dict[str, Any]]) -> None:
+    check_rows(records)
+
+
+def _cuts() -> dict[str, list[float]]:
+    """The cut points the rules compare, from the knowledge layer, in the columns' units."""
+    from baricitinib_guideline.knowledge import chapter as k
+    from baricitinib_guideline.knowledge import licence as lic
+
+    months = [
+        k.LICENCE_MIN_AGE_MONTHS,
+        lic.PREGNANCY_QUESTIONS_FROM_MONTHS,
+        k.ADULT_AGE_MONTHS,
+        k.OLDER_ADULT_AGE_MONTHS,
+    ]
+    renal = [
+        lic.ADULT_RENAL_NOT_RECOMMENDED_BELOW_ML_MIN,
+        lic.ADULT_RENAL_REDUCED_UP_TO_ML_MIN,
+        lic.OTHER_MEASURE_NORMAL_FROM,
+        lic.CHILD_EGFR_NO_DATA_BELOW,
+        lic.CHILD_EGFR_REDUCED_BELOW,
+    ]
+    return {
+        "age_years": [m / 12 for m in months],
+        "weight_kg": [k.CHILD_MIN_WEIGHT_KG, k.CHILD_HIGH_WEIGHT_KG],
+        "creatinine_clearance_ml_min": renal,
+        "egfr_ml_min": renal,
+    }
+
+
+@st.composite
+def varied_cohorts(draw: Any) -> list[dict[str, Any]]:
+    """A few rows, each repeated with its numbers moved within and across their bands:
+    exactly at a cut point, a hair on either side, or anywhere; so the rows of one group of
+    the audit differ in their exact values, and its representative is rarely the row."""
+    cuts = _cuts()
+    records = []
+    for base in draw(st.lists(rows, min_size=1, max_size=4)):
+        if draw(st.integers(0, 3)):  # mostly valid rows, whose answers differ by band
+            base = {**base, "response": None if base["response"] == "bogus" else base["response"]}
+            base["sex"] = None if base["sex"] == "unknown" else base["sex"]
+            for column in ("age_years", "weight_kg", "serum_creatinine_mg_dl", "current_dose_mg"):
+                if not 0 < base[column] <= 40:
+                    base[column] = math.nan if column != "age_years" else 40.0
+            for column in FLAG_COLUMNS:  # the flags that stop treatment rare, as in records
+                usual = column == "systemic_candidate"
+                base[column] = draw(st.sampled_from([usual] * 4 + [not usual, None]))
+            base["pregnant"] = False
+            if base["response"] is None or draw(st.booleans()):
+                base["current_dose_mg"] = math.nan
+                base["response"] = None
+        for _ in range(draw(st.integers(1, 12))):
+            record = dict(base)
+            for column, points in cuts.items():
+                how = draw(st.sampled_from(["keep", "cut", "near", "nudge"]))
+                value = record[column]
+                if how == "cut":
+                    record[column] = draw(st.sampled_from(points))
+                elif how == "near":
+                    point = draw(st.sampled_from(points))
+                    record[column] = point * draw(st.sampled_from([1 - 1e-9, 1 + 1e-9, 1 - 1e-3]))
+                elif how == "nudge" and isinstance(value, float) and math.isfinite(value):
+                    record[column] = value * draw(st.floats(0.97, 1.03))
+            if draw(st.booleans()):
+                record["serum_creatinine_mg_dl"] = draw(st.sampled_from([0.7, 0.9, 1.2, 2.0]))
+            records.append(record)
+    return records
+
+
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+@given(varied_cohorts())
+def test_every_row_of_a_varied_cohort_is_the_scalar_answer(
+    records: list[dict[str, Any]],
+) -> None:
+    check_rows(records)
+
+
+def test_rows_at_and_around_every_cut_point_get_their_own_answer() -> None:
+    """Every cut point of the knowledge layer, a hair either side and between, in one frame:
+    rows of one group differ only in exact values, so a missing cut gives a wrong row."""
+    base = {
+        "age_years": 40.0,
+        "weight_kg": 70.0,
+        "creatinine_clearance_ml_min": math.nan,
+        "egfr_ml_min": math.nan,
+        "current_dose_mg": math.nan,
+        "response": None,
+        **dict.fromkeys(FLAG_COLUMNS),
+        "sex": None,
+        "serum_creatinine_mg_dl": math.nan,
+    }
+    records = []
+    for column, points in _cuts().items():
+        values = sorted({p * f for p in points for f in (1 - 1e-9, 1, 1 + 1e-9, 0.8, 1.2)})
+        for value in values:
+            for age in (8.0, 40.0, 70.0):
+                for extra in (
+                    {},
+                    {"risk_vte": True},
+                    {"current_dose_mg": 4.0, "response": "SUSTAINED_CONTROL"},
+                ):
+                    records.append({**base, "age_years": age, **extra, column: value})
+    check_rows(records)
+
+
+def check_rows(records: list[dict[str, Any]]) -> None:
+    """Each row's audit columns are the scalar API's answer (or INVALID with a problem)."""
     df = frame(records)
     df.index = pd.Index([f"row-{i}" for i in range(len(df))])
     before = df.copy(deep=True)
@@ -853,3 +965,86 @@ def test_a_number_beside_a_complex_value_keeps_its_value() -> None:
     ]
     assert audited["recommended_dose_mg"].tolist()[::2] == [4.0, 2.0]
     assert audited.loc[1, "problem"] == "age_years: must be a real number, got complex"
+
+
+# What each part of the answer reads, traced, against what the audit keys it on ---------
+
+_ATTRIBUTE_INPUT = {
+    # Patient attribute: the audit's input for it (None: no cohort column, always default)
+    "age": "age",
+    "age_months": "age",
+    "age_years": "age",
+    "weight": "weight",
+    "weight_kg": "weight",
+    "risk_factors": "risks",
+    "creatinine_clearance": "clearance",
+    "creatinine_clearance_ml_min": "clearance",
+    "egfr": "egfr",
+    "egfr_ml_min": "egfr",
+    "serum_creatinine": "creatinine",
+    "serum_creatinine_mg_dl": "creatinine",
+    "sex": "sex",
+    "pregnant": "pregnant",
+    "breastfeeding": "breastfeeding",
+    "severe_hepatic_impairment": "severe_hepatic_impairment",
+    "strong_oat3_inhibitor": "strong_oat3_inhibitor",
+    "systemic_candidate": "systemic_candidate",
+    "labs": None,
+    "hypersensitivity": None,
+    "can_become_pregnant": None,
+    "suspected_drug_induced_liver_injury": None,
+    "suspected_hepatitis_b": None,
+    "comorbidities": None,
+}
+
+
+class _Traced:
+    """A patient that records every attribute the rules read."""
+
+    def __init__(self, patient: bg.Patient) -> None:
+        self._patient = patient
+        self.read: set[str] = set()
+
+    def __getattr__(self, name: str) -> Any:
+        self.read.add(name)
+        return getattr(self._patient, name)
+
+
+def _inputs_read(read: set[str]) -> set[str]:
+    unknown = read - set(_ATTRIBUTE_INPUT)
+    assert not unknown, f"a rule reads {unknown}: place it in the audit's keys"
+    return {found for name in read if (found := _ATTRIBUTE_INPUT[name]) is not None}
+
+
+def test_the_audit_names_every_licence_rule() -> None:
+    from baricitinib_guideline import api
+
+    assert [rule.__name__ for rule in api._licence_rules] == list(cohort.LICENCE_RULE_INPUTS)
+
+
+@settings(max_examples=300, deadline=None)
+@given(patients, st.booleans())
+def test_each_licence_rule_reads_only_the_inputs_the_audit_keys_it_on(
+    patient: bg.Patient, on_treatment: bool
+) -> None:
+    from baricitinib_guideline import api
+
+    for rule in api._licence_rules:
+        traced = _Traced(patient)
+        rule(traced, on_treatment)  # type: ignore[arg-type]
+        assert _inputs_read(traced.read) <= set(cohort.LICENCE_RULE_INPUTS[rule.__name__]), (
+            rule.__name__
+        )
+
+
+@settings(max_examples=300, deadline=None)
+@given(patients, follow_ups)
+def test_the_chapter_reads_only_the_inputs_the_audit_keys_it_on(
+    patient: bg.Patient, follow_up: tuple[Any, Any]
+) -> None:
+    from baricitinib_guideline import api
+
+    dose, response = follow_up
+    traced = _Traced(patient)
+    api._chapter(traced, None if dose is None else dose.m_as("mg"), response)  # type: ignore[arg-type]
+    assert _inputs_read(traced.read) <= {"age", "weight", "risks", "systemic_candidate"}

@@ -31,3 +31,30 @@ def test_readme_python_example_runs(capsys: pytest.CaptureFixture[str]) -> None:
     out = capsys.readouterr().out
     assert out.startswith("RECOMMENDED 2 mg once daily\n")
     assert out.rstrip().endswith("-7.5")
+
+
+def test_mutation_testing_copies_everything_the_tests_may_read() -> None:
+    """mutmut copies only the package and the tests; every other tracked top-level entry
+    (README, docs/, examples/ ...) must be listed under ``also_copy``, or the clean run
+    inside ``mutants/`` fails on a fresh clone."""
+    import subprocess
+    import tomllib
+
+    root = pathlib.Path(__file__).parent.parent
+    config = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    also_copy = {entry.rstrip("/") for entry in config["tool"]["mutmut"]["also_copy"]}
+    if (root / ".git").exists():  # a checkout; inside mutmut's copy there is no history
+        tracked = subprocess.run(
+            ["git", "ls-files"], cwd=root, capture_output=True, text=True, check=True
+        ).stdout.split()
+        top = {path.split("/")[0] for path in tracked}
+    else:
+        top = {path.name for path in root.iterdir()} & also_copy
+    assert top - {"baricitinib_guideline", "tests", ".gitignore"} == also_copy
+
+
+def test_ci_runs_the_quick_mutation_pass() -> None:
+    ci = (pathlib.Path(__file__).parent.parent / ".ci" / "run").read_text(encoding="utf-8")
+    lines = [line.strip() for line in ci.splitlines()]
+    assert "tools/mutation.sh --quick" in lines
+    assert "set -euo pipefail" in lines  # its failure fails CI
