@@ -296,8 +296,13 @@ def test_a_current_dose_above_the_highest_named_steps_down_to_it_and_says_so() -
     """An 8 mg adult, not controlled: the chapter names no dose above 4 mg."""
     result = bg.recommend(bg.Patient(**ADULT), current_dose=Q_(8, "mg"), response=IC)
     assert dose_mg(result) == 4
-    assert result.reasons[0].code == "above-named-dose-adult"
+    assert result.reasons[0].code == "above-named-dose-read-adult"
     assert "8 mg is above the highest adult dose the chapter names" in result.reasons[0].text
+    # Controlled on it: the step is the reduction to the highest named dose, said as such.
+    controlled = bg.recommend(bg.Patient(**ADULT), current_dose=Q_(8, "mg"), response=SC)
+    assert dose_mg(controlled) == 4
+    assert controlled.reasons[0].code == "above-named-dose-adult"
+    assert "its step is a reduction to 4 mg" in controlled.reasons[0].text
 
 
 @pytest.mark.parametrize(

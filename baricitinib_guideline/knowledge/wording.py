@@ -273,6 +273,18 @@ REASONS: Final[dict[str, tuple[str, str]]] = {
         "{higher:g} mg once daily: its step is a reduction to {higher:g} mg, not a taper below "
         "it in the same step.",
     ),
+    # Before a step that is not the reduction itself: the answer may give another dose, so
+    # this reason names none but the current one.
+    "above-named-dose-read-adult": (
+        "dose.adult.standard",
+        "The current dose of {current:g} mg is above the highest adult dose the chapter names: "
+        "the step below reads it as that dose.",
+    ),
+    "above-named-dose-read-child": (
+        "dose.child.dosage",
+        "The current dose of {current:g} mg is above this weight band's dose: the step below "
+        "reads it as the band's dose.",
+    ),
     "above-named-dose-child": (
         "dose.child.dosage",
         "The current dose of {current:g} mg is above this weight band's dose, {higher:g} mg once "

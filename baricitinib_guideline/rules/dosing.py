@@ -175,11 +175,11 @@ def follow_up(patient: Patient, current_mg: float, response: Response) -> Decisi
     reason = because(step.reason, **values)
     preface: tuple[Reason, ...] = ()
     if current_mg > levels[HIGHER]:
-        preface = (because(f"above-named-dose-{who}", **{**values, "current": current_mg}),)
         if step.modality is SBC:  # a taper: first down to the highest named dose
             step = Step(HIGHER, R, step.reason)
-            reason = preface[0]
-            preface = ()
+            reason = because(f"above-named-dose-{who}", **{**values, "current": current_mg})
+        else:  # the step decides the dose; this says only how the current one was read
+            preface = (because(f"above-named-dose-read-{who}", current=current_mg),)
     elif not named:
         preface = (
             because(
