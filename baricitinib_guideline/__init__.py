@@ -34,6 +34,7 @@ from .model.enums import (
     Modality,
     Response,
     RiskFactor,
+    Sex,
     Status,
 )
 from .model.evidence import (
@@ -119,6 +120,7 @@ __all__ = [
     "SafetyFigure",
     "ScreeningItem",
     "ScreeningPlan",
+    "Sex",
     "Source",
     "Statement",
     "Status",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from .errors import InvalidInputError
@@ -12,11 +12,12 @@ from .errors import InvalidInputError
 def load_text(
     text: str | bytes | bytearray,
     field: str,
-    limit: int,
+    limit: int | None,
     pairs: Callable[[list[tuple[str, Any]]], Any] | None = None,
 ) -> object:
     """JSON text (UTF-8 bytes or str) as Python data, refusing NaN and Infinity and text
-    longer than ``limit`` characters; every fault is an InvalidInputError naming ``field``.
+    longer than ``limit`` characters (``None``: any length that fits in memory); every
+    fault is an InvalidInputError naming ``field``.
 
     ``pairs`` builds each JSON object from its key-value pairs (to refuse duplicate keys).
     """
@@ -25,7 +26,7 @@ def load_text(
             text = bytes(text).decode("utf-8")
         except UnicodeDecodeError:
             raise InvalidInputError(field, "JSON text must be UTF-8") from None
-    if len(text) > limit:
+    if limit is not None and len(text) > limit:
         raise InvalidInputError(field, f"JSON text longer than {limit} characters")
 
     def constant(name: str) -> object:
@@ -37,3 +38,40 @@ def load_text(
         raise
     except (ValueError, RecursionError) as exc:
         raise InvalidInputError(field, f"not valid JSON ({type(exc).__name__})") from None
+
+
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """A JSON object whose keys are each given once (JSON would silently keep the last)."""
+    data = dict(pairs)
+    if len(data) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise InvalidInputError("$", f"key {key!r:.40} appears twice")
+            seen.add(key)
+    return data
+
+
+def check_depth(data: object, field: str, limit: int) -> None:
+    """Refuse data nested deeper than ``limit`` lists and objects, without recursion.
+
+    Python data can be nested beyond what recursive code (equality, copying)
+    survives; this walk uses its own stack, so any depth is refused cleanly.
+    """
+    stack: list[tuple[object, int]] = [(data, 0)]
+    while stack:
+        value, depth = stack.pop()
+        if isinstance(value, dict | list):
+            children: Any = value.values() if isinstance(value, dict) else value
+        elif isinstance(value, Mapping):
+            children = value.values()
+        elif isinstance(value, tuple):
+            children = value
+        else:
+            continue
+        if depth >= limit:
+            raise InvalidInputError(field, f"nested deeper than {limit} levels")
+        stack.extend((child, depth + 1) for child in children if not isinstance(child, _SCALARS))
+
+
+_SCALARS = (str, int, float, type(None))

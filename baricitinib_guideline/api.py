@@ -12,7 +12,8 @@ from .knowledge.chapter import COMBINATIONS, NMA_RESULTS, SAFETY_FIGURES
 from .knowledge.licence import LICENCE_COMBINATIONS
 from .knowledge.references import REFERENCES
 from .knowledge.wording import MODALITY_WORDS
-from .model.core import MAX_DOSE_MG, DoseRecommendation, Reason, Source
+from .model.core import MAX_DOSE_MG, DoseOption, DoseRecommendation, Reason, Source
+from .model._checks import member
 from .model.enums import Modality, Response, Status
 from .model.evidence import (
     Citation,
@@ -59,14 +60,15 @@ _SEVERITY: Final = (
 def recommend(
     patient: Patient,
     *,
-    current_dose: QuantityT | None = None,
-    response: Response | None = None,
+    current_dose: QuantityT | str | None = None,
+    response: Response | str | None = None,
 ) -> DoseRecommendation:
     """The regimen for ``patient``, with its reasons, sources and alternatives.
 
     Without ``current_dose`` and ``response`` this is the starting regimen;
     with both, the next step for a patient on ``current_dose`` whose disease
-    shows ``response``. The chapter decides first; the licence's rules then
+    shows ``response``. ``current_dose`` may be a text such as ``"4 mg"`` and
+    ``response`` a member's name in any case. The chapter decides first; the licence's rules then
     lower the dose (the lowest wins) or stop treatment.
     """
     if not isinstance(patient, Patient):
@@ -80,9 +82,8 @@ def recommend(
             raise InvalidInputError(
                 "current_dose", f"must not exceed {MAX_DOSE_MG:g} mg (implausible)"
             )
-    if response is not None and not isinstance(response, Response):
-        allowed = ", ".join(Response.__members__)
-        raise InvalidInputError("response", f"must be one of {allowed}, got {response!r:.60}")
+    if response is not None:
+        response = member(response, "response", Response)
     key = (patient.rule_key(), current_mg, response)
     cached = _ANSWERS.get(key)
     if cached is None:
@@ -118,9 +119,8 @@ def _decide(
     if decision.dose_mg is None:
         stops.append((decision.status, decision.reasons, decision.missing))
     if stops:
-        return _stop(decision, stops, _ceiling(decision, constraints))
-    stuck = response is Response.INADEQUATE_CONTROL and current_mg is not None
-    return _assemble(decision, constraints, current_mg if stuck else None)
+        return _stop(decision, stops, constraints, current_mg)
+    return _assemble(decision, constraints, current_mg, response)
 
 
 def _missing_follow_up(
@@ -136,16 +136,50 @@ def _missing_follow_up(
     )
 
 
-def _stop(decision: Decision, stops: list[_Stop], ceiling: float) -> DoseRecommendation:
-    """No regimen: the stopping reasons alone, the most severe first."""
+def _stop(
+    decision: Decision,
+    stops: list[_Stop],
+    constraints: tuple[Constraint, ...],
+    current_mg: float | None,
+) -> DoseRecommendation:
+    """No regimen: the stopping reasons alone, the most severe first.
+
+    "Consider stopping" keeps the chapter's options beside the stop, each
+    with a reason saying why it is listed; a current dose above the licence's
+    limit is named as such.
+    """
     stops.sort(key=lambda stop: _SEVERITY.index(stop[0]))
     status = stops[0][0]
-    # Only "consider stopping" keeps the chapter's options beside the stop.
-    options = decision.alternatives if status is Status.CONSIDER_STOPPING else ()
+    ceiling, limit_statement = _ceiling(decision, constraints)
+    reasons = tuple(reason for _, reasons, _ in stops for reason in reasons)
+    options: tuple[DoseOption, ...] = ()
+    if status is Status.CONSIDER_STOPPING:
+        options = tuple(o for o in decision.alternatives if o.regimen.dose_mg <= ceiling)
+        if current_mg is not None:
+            reasons += tuple(
+                because_citing(
+                    "instead-of-stopping",
+                    option.source.statement,
+                    current=current_mg,
+                    dose=option.regimen.dose_mg,
+                    modality=MODALITY_WORDS[option.modality.name],
+                )
+                for option in options
+                if option.regimen.dose_mg > current_mg
+            )
+            if current_mg > ceiling:
+                reasons += (
+                    because_citing(
+                        "current-dose-above-licence-stop",
+                        limit_statement,
+                        current=current_mg,
+                        limit=ceiling,
+                    ),
+                )
     return DoseRecommendation(
         status=status,
-        alternatives=tuple(o for o in options if o.regimen.dose_mg <= ceiling),
-        reasons=tuple(reason for _, reasons, _ in stops for reason in reasons),
+        alternatives=options,
+        reasons=reasons,
         missing=tuple(name for _, _, names in stops for name in names)
         if status is Status.INSUFFICIENT_INFORMATION
         else (),
@@ -153,23 +187,29 @@ def _stop(decision: Decision, stops: list[_Stop], ceiling: float) -> DoseRecomme
 
 
 def _assemble(
-    decision: Decision, constraints: tuple[Constraint, ...], stuck_on_mg: float | None
+    decision: Decision,
+    constraints: tuple[Constraint, ...],
+    current_mg: float | None,
+    response: Response | None,
 ) -> DoseRecommendation:
     """The chapter's regimen under the licence's ceiling, with every reason in order.
 
     Where the licence sets the dose (lower than the chapter's, or the same
     dose more firmly), the chapter's reasons give way to one reason naming
     both, and the answer is ``RECOMMENDED``: the licence's dose is not optional.
+    A current dose above the licence's limit is named as such, whatever the
+    response; only a current dose at the limit is "the most the licence allows".
     """
     assert decision.dose_mg is not None
     assert decision.modality is not None
-    ceiling = _ceiling(decision, constraints)
+    ceiling, limit_statement = _ceiling(decision, constraints)
     dose = min(decision.dose_mg, ceiling)
     reasons = decision.reasons
     modality = decision.modality
+    basis = decision.reasons[0].source.statement
+    above = current_mg is not None and current_mg > ceiling
     if dose == ceiling and (dose < decision.dose_mg or modality is not Modality.RECOMMENDED):
         words = MODALITY_WORDS[modality.name]
-        basis = decision.reasons[0].source.statement
         if dose < decision.dose_mg:
             reasons = (
                 because_citing(
@@ -183,8 +223,25 @@ def _assemble(
         else:
             reasons = (because_citing("licence-confirms-dose", basis, dose=dose, modality=words),)
         modality = Modality.RECOMMENDED
-        if stuck_on_mg is not None and dose <= stuck_on_mg:
-            reasons += (because("most-the-licence-allows", current=stuck_on_mg),)
+        stuck = response is Response.INADEQUATE_CONTROL and current_mg == ceiling
+        if stuck and not above:
+            reasons += (because("most-the-licence-allows", current=current_mg),)
+    if above:
+        reasons += (
+            because_citing(
+                "current-dose-above-licence",
+                limit_statement,
+                current=current_mg,
+                limit=ceiling,
+            ),
+        )
+    elif current_mg is not None and not decision.current_named and dose != current_mg:
+        change = "an increase" if dose > current_mg else "a reduction"
+        reasons += (
+            because_citing(
+                "current-dose-change", basis, current=current_mg, dose=dose, change=change
+            ),
+        )
     return DoseRecommendation(
         status=Status.RECOMMENDED,
         regimen=regimen(dose),
@@ -198,16 +255,19 @@ def _assemble(
     )
 
 
-def _ceiling(decision: Decision, constraints: tuple[Constraint, ...]) -> float:
-    """The highest dose the licence allows: the lowest of every cap and scaled standard dose."""
+def _ceiling(decision: Decision, constraints: tuple[Constraint, ...]) -> tuple[float, str]:
+    """The highest dose the licence allows (the lowest of every cap and scaled standard
+    dose), and the statement of the rule that sets it (empty when none does)."""
     standard = decision.standard_mg if decision.standard_mg is not None else decision.dose_mg
     ceiling = float("inf")
+    statement_id = ""
     for constraint in constraints:
-        if constraint.limit_mg is not None:
-            ceiling = min(ceiling, constraint.limit_mg)
+        found = constraint.limit_mg
         if constraint.factor is not None and standard is not None:
-            ceiling = min(ceiling, standard * constraint.factor)
-    return ceiling
+            found = standard * constraint.factor
+        if found is not None and found < ceiling:
+            ceiling, statement_id = found, constraint.reason.source.statement
+    return ceiling, statement_id
 
 
 # Statuses that stop treatment whatever the screening shows.

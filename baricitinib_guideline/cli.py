@@ -350,7 +350,7 @@ def _from_fhir(args: argparse.Namespace) -> tuple[Patient, str, list[str]]:
     on = dt.date.today() if args.on is None else _date(args.on, "--on")
     try:
         with open(args.fhir, encoding="utf-8") as handle:
-            text = handle.read(fhir._read.MAX_TEXT + 1)
+            text = handle.read()
     except (OSError, UnicodeDecodeError) as exc:
         raise InvalidInputError(
             "--fhir", f"cannot read {args.fhir!r} ({exc.__class__.__name__})"

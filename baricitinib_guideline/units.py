@@ -150,6 +150,9 @@ _UCUM_TO_PINT: Final[dict[str, str]] = {
     "L/h": "liter / hour",
     "g/dL": "gram / deciliter",
     "g/L": "gram / liter",
+    "mg/dL": "milligram / deciliter",
+    "umol/L": "micromole / liter",
+    "µmol/L": "micromole / liter",
     "/L": "1 / liter",
     "10*9/L": "billion_per_liter",
     # Counts as lab reports print them (written back as the UCUM codes above).
@@ -288,7 +291,29 @@ _REFERENCE_UNITS: Final[dict[str, str]] = {
     "1 / [volume]": "1 / liter",
     "[mass] / [volume]": "gram / deciliter",
     "[volume] / [time]": "milliliter / minute",
+    "[substance] / [volume]": "micromole / liter",
 }
+
+# How the message for a bare number shows the quantity to write, by dimension.
+_EXAMPLE_UNITS: Final[dict[str, str]] = {
+    "[time]": "year",
+    "[mass]": "kg",
+    "1 / [volume]": "10*9/L",
+    "[mass] / [volume]": "g/dL",
+    "[volume] / [time]": "mL/min",
+    "[substance] / [volume]": "umol/L",
+}
+
+
+def bare_number_error(value: object, field: str, unit: str) -> InvalidInputError:
+    """The error for a number given without its unit, showing the quantity to write."""
+    shown = f"{value:g}" if isinstance(value, float) else str(value)
+    return InvalidInputError(
+        field,
+        f"a bare number ({shown}) has no unit; write the quantity, e.g. "
+        f'"{shown} {unit}" or bg.Q_({shown}, "{unit}")',
+        part="unit",
+    )
 
 
 def _foreign(value: QuantityT, field: str, dimension: str) -> tuple[Any, float]:
@@ -332,14 +357,21 @@ def _foreign(value: QuantityT, field: str, dimension: str) -> tuple[Any, float]:
 def quantity_from(value: object, field: str, dimension: str) -> QuantityT:
     """``value`` as a read-only quantity of this registry with the dimension ``dimension``.
 
-    Accepts a pint quantity of any registry; the caller's object is never
-    kept. A quantity of this registry keeps its magnitude and unit; a
+    Accepts a pint quantity of any registry, or a text of a number and a unit
+    (``"25 kg"``, read by :func:`parse_quantity`, never by pint's expression
+    parser); a bare number is refused with a message showing the quantity to
+    write. The caller's object is never kept. A quantity of this registry keeps its magnitude and unit; a
     foreign one is converted as :func:`_foreign` says.
     """
+    if isinstance(value, str):
+        return parse_quantity(value, field, dimension)
     if not isinstance(value, pint.Quantity):
+        if isinstance(value, Real | Decimal) and not isinstance(value, bool):
+            raise bare_number_error(value, field, _EXAMPLE_UNITS.get(dimension, "unit"))
         raise InvalidInputError(
             field,
-            f"must be a pint Quantity with {dimension} dimension, got {type(value).__name__}",
+            f"must be a pint Quantity with {dimension} dimension or a text such as "
+            f'"8 year", got {type(value).__name__}',
         )
     magnitude = value.magnitude
     if not (type(magnitude) is float and math.isfinite(magnitude)):
@@ -411,7 +443,9 @@ def parse_quantity(text: str, field: str, dimension: str) -> QuantityT:
     if not isinstance(text, str) or len(text) > _MAX_QUANTITY_TEXT:
         raise InvalidInputError(field, "is not a short text of a number followed by a unit")
     match = _NUMBER_RE.match(text)
-    if match is None or not match.group(2):
+    if match is not None and not match.group(2):
+        raise bare_number_error(match.group(1), field, _EXAMPLE_UNITS.get(dimension, "unit"))
+    if match is None:
         raise InvalidInputError(field, f"{text[:40]!r} is not a number followed by a unit")
     number_text, unit_text = match.groups()
     number: float | int = (

@@ -79,6 +79,11 @@ def setup(app: object) -> dict[str, bool]:
                 for code in (codes.PREGNANT, codes.NOT_PREGNANT, codes.PREGNANCY_UNKNOWN)
             ]
             rows += [("smoker value", code) for code in codes.SMOKER_VALUES]
+            rows += [
+                ("smoking value, not counted", code)
+                for code in (codes.FORMER_SMOKER, codes.NEVER_SMOKED, codes.SMOKING_UNKNOWN)
+            ]
+            rows += [("pregnancy condition", code) for code in codes.PREGNANCY_CONDITIONS]
             for risk, known in codes.CONDITIONS.items():
                 rows += [(f"risk factor {risk.name}", code) for code in known.snomed]
                 icd = list(known.icd10_prefixes) + (

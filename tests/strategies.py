@@ -61,8 +61,23 @@ licence_fields = st.fixed_dictionaries(
         "can_become_pregnant": st.one_of(st.none(), st.booleans()),
         "hypersensitivity": st.booleans(),
         "suspected_drug_induced_liver_injury": st.booleans(),
+        "sex": st.one_of(st.none(), st.sampled_from(list(bg.Sex))),
+        "serum_creatinine": st.one_of(
+            st.none(),
+            st.builds(lambda v: Q_(v, "mg/dL"), _amount(0.1, 15)),
+            st.builds(lambda v: Q_(v, "umol/L"), _amount(10, 1300)),
+        ),
     }
 )
+
+def _consistent(age: Any, licence: dict[str, Any]) -> dict[str, Any]:
+    """The fields without a pregnancy the others rule out (refused as a contradiction)."""
+    if not licence.get("pregnant"):
+        return licence
+    under_10 = bg.Patient(age=age).age_months < 120
+    ruled_out = licence.get("sex") is bg.Sex.MALE or licence.get("can_become_pregnant") is False
+    return {**licence, "pregnant": False} if under_10 or ruled_out else licence
+
 
 patients = st.builds(
     lambda age, weight, risk, como, candidate, hbv, licence: bg.Patient(
@@ -72,7 +87,7 @@ patients = st.builds(
         comorbidities=como,
         systemic_candidate=candidate,
         suspected_hepatitis_b=hbv,
-        **licence,
+        **_consistent(age, licence),
     ),
     ages,
     st.one_of(st.none(), weights),

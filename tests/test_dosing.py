@@ -292,18 +292,24 @@ def test_follow_up_accepts_micrograms_and_foreign_registry() -> None:
         assert dose_mg(result) == 2
 
 
+def test_a_current_dose_above_the_highest_named_steps_down_to_it_and_says_so() -> None:
+    """An 8 mg adult, not controlled: the chapter names no dose above 4 mg."""
+    result = bg.recommend(bg.Patient(**ADULT), current_dose=Q_(8, "mg"), response=IC)
+    assert dose_mg(result) == 4
+    assert result.reasons[0].code == "above-named-dose-adult"
+    assert "8 mg is above the highest adult dose the chapter names" in result.reasons[0].text
+
+
 @pytest.mark.parametrize(
     ("fields", "current", "response", "nearest", "dose"),
     [
         (ADULT, 3, SC, 2, 2),
         (ADULT, 1, SC, 2, 2),
-        (ADULT, 8, IC, 4, 4),
         (CHILD_20KG, 1.5, SC, 1, 1),
     ],
     ids=[
         "adult-3mg-read-as-2mg-the-lower-on-a-tie",
         "turning-18-on-1mg-read-as-2mg-not-multiplied-silently",
-        "adult-8mg-read-as-4mg",
         "child-1.5mg-read-as-half-dose",
     ],
 )

@@ -107,9 +107,9 @@ def test_exactly_one_patient() -> None:
 def test_the_latest_weight_counts_in_any_unit() -> None:
     reading = read(
         patient(),
-        observation("w1", "29463-7", 21500, "g", when="2025-03-01"),
+        observation("w1", "29463-7", 21500, "g", when="2026-08-15"),
         observation("w2", "3141-9", 66.14, "[lb_av]", when="2026-09-30T23:30:00-05:00"),
-        observation("w3", "29463-7", 24, "kg", when="2026-06-01"),
+        observation("w3", "29463-7", 24, "kg", when="2026-09-01"),
     )
     assert reading.patient.weight_kg == pytest.approx(30.0, abs=0.01)
     assert "Observation/w2" in reading.used
@@ -461,7 +461,7 @@ def test_malformed_elements_are_named(path: list[Any], value: Any, field: str) -
             '{"resourceType": "Bundle", "entry": [{"resource": {"resourceType": "Patient", "birthDate": NaN}}]}',
             "resources",
         ),
-        (" " * (fhir._read.MAX_TEXT + 1), "resources"),
+        (" " * 1000, "resources"),
         (42, "resources"),
         ({"resourceType": "Bundle", "entry": {"resource": {}}}, "Bundle.entry"),
         ({"resourceType": "Bundle", "entry": ["x"]}, "Bundle.entry[0]"),
@@ -672,7 +672,12 @@ def test_the_arrow_code_system_documents_its_mapping() -> None:
 
 # The round trip.
 round_trip_patients = st.builds(
-    lambda age, weight, extra: bg.Patient(age=age, weight=weight, **extra),
+    # A pregnancy under 10 years is refused as a contradiction: not generated.
+    lambda age, weight, extra: bg.Patient(
+        age=age,
+        weight=weight,
+        **{**extra, "pregnant": extra.get("pregnant", False) and age >= Q_(10, "year")},
+    ),
     st.one_of(
         st.integers(0, 120).map(lambda y: Q_(y, "year")),
         st.integers(0, 1440).map(lambda m: Q_(m, "month")),
@@ -724,6 +729,7 @@ def test_the_ucum_table_agrees_with_a_ucum_parser(dimension: str, code: str) -> 
         "[mass]": "kilogram",
         "1 / [volume]": "1 / liter",
         "[mass] / [volume]": "gram / liter",
+        "[substance] / [volume]": "micromole / liter",
     }
     target = reference.get(dimension, "milliliter / minute")
     theirs = ucum.from_ucum(code)

@@ -66,7 +66,7 @@ DOSE_SELECTION_CODES = {
     "strong-oat3-inhibitor-child",
     "child-reduced-renal-function",
 }
-MG = re.compile(r"(\d+(?:\.\d+)?) mg\b")
+MG = re.compile(r"(\d+(?:\.\d+)?) mg\b(?!/)")  # a dose, not a concentration (mg/dL)
 
 
 def answer(current: float | None = None, response: Response | None = None, **fields: Any) -> Any:

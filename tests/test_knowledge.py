@@ -138,6 +138,7 @@ LICENCE = [
     ("smpc.topicals", SMPC, "4.2", False, ["corticosteroids", "calcineurin", "face"]),
     ("smpc.renal.adult_moderate", SMPC, "4.2", False, ["30 to 60 mL/min", "2 mg"]),
     ("smpc.renal.adult_severe", SMPC, "4.2", False, ["below 30 mL/min", "not recommended"]),
+    ("smpc.renal.measure", SMPC, "4.2", False, ["creatinine clearance", "not converted"]),
     ("leaflet.renal.child", PACKAGE_LEAFLET, "how to take it", True, ["half"]),
     (
         "mfi.renal.child_bands",
@@ -177,6 +178,13 @@ LICENCE = [
         "EMA/838958/2022, CHMP 23 January 2023",
         False,
         ["lower doses"],
+    ),
+    (
+        "method.cockcroft_gault",
+        bg.Document.PUBLISHED_METHOD,
+        "Cockcroft & Gault, Nephron 1976;16:31-41",
+        True,
+        ["140 - age", "72 x serum creatinine", "0.85 for women", "adults only"],
     ),
 ]
 

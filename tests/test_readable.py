@@ -20,8 +20,8 @@ ROOT = pathlib.Path(__file__).resolve().parent.parent
 def test_a_decision_prints_in_the_cli_layout_not_as_a_repr() -> None:
     text = str(bg.recommend(OLDER))
     assert text.splitlines()[:3] == [
-        "Status: RECOMMENDED",
         "Regimen: 2 mg once daily (recommended)",
+        "Status: RECOMMENDED",
         "Reasons:",
     ]
     assert "Alternatives:\n  - 4 mg once daily (may be considered)" in text

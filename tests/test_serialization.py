@@ -32,6 +32,8 @@ PATIENTS = [
         ),
     ),
     bg.Patient(age=Q_(4000, "day"), weight=Q_(20, "kg"), egfr=Q_(50, "mL/min")),
+    bg.Patient(age=Q_(52, "year"), sex=bg.Sex.FEMALE, serum_creatinine=Q_(97, "umol/L")),
+    bg.Patient(age=Q_(52, "year"), sex="male", serum_creatinine=Q_(1.1, "mg/dL")),
 ]
 
 

@@ -16,8 +16,10 @@ from .conftest import FOREIGN
 
 # (id, fields, field named, words of the rule)
 PATIENT_CASES = [
-    ("age-not-a-quantity", {"age": 8}, "age", "pint Quantity"),
-    ("age-string", {"age": "8 years"}, "age", "pint Quantity"),
+    ("age-bare-number-shows-the-quantity-to-write", {"age": 8}, "age", '"8 year"'),
+    ("age-bare-number-text-shows-the-quantity-to-write", {"age": "8"}, "age", '"8 year"'),
+    ("age-not-a-quantity", {"age": [8]}, "age", "pint Quantity"),
+    ("age-text-not-a-quantity", {"age": "eight years"}, "age", "number followed by a unit"),
     ("age-wrong-dimension", {"age": Q_(8, "kg")}, "age", "[time] dimension"),
     ("age-negative", {"age": Q_(-1, "year")}, "age", "negative"),
     ("age-nan", {"age": Q_(float("nan"), "year")}, "age", "finite"),
@@ -41,7 +43,7 @@ PATIENT_CASES = [
         "weight",
         "implausible",
     ),
-    ("weight-float", {"age": Q_(8, "year"), "weight": 25.0}, "weight", "pint Quantity"),
+    ("weight-float", {"age": Q_(8, "year"), "weight": 25.0}, "weight", '"25 kg"'),
     ("risk-unknown", {"age": Q_(8, "year"), "risk_factors": {"OBESITY"}}, "risk_factors", "VTE"),
     (
         "risk-not-a-set",
@@ -314,7 +316,8 @@ def test_from_birth_date_rejects(born: Any, on: Any, field: str, words: str) -> 
         ),
         (
             lambda: bg.Patient(age=8),  # type: ignore[arg-type]
-            "age: must be a pint Quantity with [time] dimension, got int",
+            'age: a bare number (8) has no unit; write the quantity, e.g. "8 year" or '
+            'bg.Q_(8, "year")',
         ),
         (
             lambda: bg.Patient(age=Q_(8, "year"), pregnant="no"),  # type: ignore[arg-type]
@@ -396,8 +399,10 @@ def test_unit_and_quantity_text_limits() -> None:
     with pytest.raises(bg.InvalidInputError) as caught:
         parse_quantity("8 furlongs_of_time", "--age", "[time]")
     assert caught.value.field == "--age"
-    with pytest.raises(bg.InvalidInputError, match="not a number followed by a unit"):
+    with pytest.raises(bg.InvalidInputError, match=r'write the quantity, e\.g\. "8 year"'):
         parse_quantity("8", "--age", "[time]")
+    with pytest.raises(bg.InvalidInputError, match="not a number followed by a unit"):
+        parse_quantity("year 8", "--age", "[time]")
 
 
 def test_integers_stay_integers_from_text() -> None:

@@ -48,7 +48,14 @@ def test_reason_text_carries_its_facts(code: str, facts: list[str]) -> None:
 
 
 # Reasons about another rule's step cite that step's statement, given where they are used.
-CITE_THE_STEP = {"licence-sets-dose", "licence-confirms-dose"}
+CITE_THE_STEP = {
+    "licence-sets-dose",
+    "licence-confirms-dose",
+    "current-dose-above-licence",
+    "current-dose-above-licence-stop",
+    "instead-of-stopping",
+    "current-dose-change",
+}
 
 
 def test_every_text_rests_on_a_known_statement() -> None:
@@ -80,15 +87,21 @@ def _grid() -> list[bg.DoseRecommendation]:
         {"hypersensitivity": True},
         {"suspected_drug_induced_liver_injury": True},
         {"risk_factors": {bg.RiskFactor.VTE}, "creatinine_clearance": Q_(45, "mL/min")},
+        {"egfr": Q_(90, "mL/min")},
+        {"creatinine_clearance": Q_(90, "mL/min")},
+        {"sex": bg.Sex.FEMALE, "serum_creatinine": Q_(1.4, "mg/dL")},
+        {"serum_creatinine": Q_(124, "umol/L")},
     ]
     follow: list[tuple[Any, Any]] = [
         (None, None),
         (Q_(4, "mg"), None),
         (None, Response.SUSTAINED_CONTROL),
     ]
-    follow += [(Q_(mg, "mg"), r) for mg in (1, 2, 3, 4) for r in Response]
+    follow += [(Q_(mg, "mg"), r) for mg in (0.5, 1, 2, 3, 4, 8) for r in Response]
     results = []
     for age, weight, extra, (dose, response) in itertools.product(ages, weights, extras, follow):
+        if extra.get("pregnant") and age < Q_(10, "year"):
+            continue  # a contradiction, refused (tested in test_clinical_points)
         patient = bg.Patient(age=age, weight=weight, **extra)
         results.append(bg.recommend(patient, current_dose=dose, response=response))
     results.append(bg.screening_plan(bg.Patient(age=Q_(30, "year"))))  # type: ignore[arg-type]

@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from ._read import Ignored, PatientReading, patient_from_fhir, read_patient
+from ._terminology import ServerTerminology, Terminology, ValueSetTerminology
 from ._write import (
     ARROW_SYSTEM,
     CANONICAL_BASE,
@@ -27,6 +28,9 @@ __all__ = [
     "CANONICAL_BASE",
     "Ignored",
     "PatientReading",
+    "ServerTerminology",
+    "Terminology",
+    "ValueSetTerminology",
     "arrow_code_system",
     "citations",
     "evidence",

@@ -18,6 +18,8 @@ import re
 from collections.abc import Sequence
 from typing import Any, Final
 
+import attrs
+
 from ..errors import InvalidInputError
 from ..knowledge import KNOWLEDGE_VERSION, statement
 from ..knowledge import chapter as k
@@ -28,6 +30,7 @@ from ..knowledge.references import REFERENCES
 from ..model._checks import as_date
 from ..model._dates import add_months
 from ..model.core import DoseRecommendation, Source
+from ..model.enums import RiskFactor
 from ..model.evidence import Certainty, Citation, MeanDifference, Outcome, Strength
 from ..model.patient import Patient
 from ..model.plans import LabTest
@@ -567,6 +570,7 @@ _DEFAULT_CODES: Final = {
     "1 / [volume]": ("billion_per_liter", "10*9/L"),
     "[mass] / [volume]": ("gram / deciliter", "g/dL"),
     "[volume] / [time]": ("milliliter / minute", "mL/min"),
+    "[substance] / [volume]": ("micromole / liter", "umol/L"),
 }
 
 
@@ -582,11 +586,17 @@ def _quantity_in_ucum(quantity: QuantityT, dimension: str) -> dict[str, Any]:
 def patient_bundle(patient: Patient, *, on: dt.date, patient_id: str) -> dict[str, Any]:
     """A ``collection`` Bundle that :func:`read_patient` reads back as ``patient`` on ``on``.
 
-    The birth date gives the patient's age in completed months on ``on``;
-    each quantity becomes an Observation dated ``on``, a pregnancy an
-    Observation, a strong OAT3 inhibitor a probenecid MedicationStatement.
-    Risk factors, comorbidities and flags that have no code here are not
-    written.
+    The birth date gives the patient's age in completed months on ``on``, the
+    sex ``Patient.gender``; each quantity becomes an Observation dated ``on``,
+    pregnancy and smoking Observations with their LOINC codes, a strong OAT3
+    inhibitor a probenecid MedicationStatement, each risk factor and
+    comorbidity an active Condition. A risk factor is coded with the checked
+    standard code of a condition that sets it (deep vein thrombosis for VTE,
+    myocardial infarction for MACE, malignant neoplastic disease) and with the
+    library's own code; where no standard code is checked (chronic or
+    recurrent infections, the comorbidities), the library's own code only.
+    Flags without a standard code are Observations of the library's code
+    system with a boolean value, written when they differ from the default.
     """
     if not isinstance(patient, Patient):
         raise InvalidInputError("patient", f"must be a Patient, got {type(patient).__name__}")
@@ -599,20 +609,35 @@ def patient_bundle(patient: Patient, *, on: dt.date, patient_id: str) -> dict[st
     except (ValueError, OverflowError):
         raise InvalidInputError("on", "the birth date would fall before year 1") from None
     subject = {"reference": f"Patient/{patient_id}"}
-    resources: list[dict[str, Any]] = [
-        {"resourceType": "Patient", "id": patient_id, "birthDate": born.isoformat()}
-    ]
+    person: dict[str, Any] = {"resourceType": "Patient", "id": patient_id}
+    if patient.sex is not None:
+        person["gender"] = patient.sex.name.lower()
+    person["birthDate"] = born.isoformat()
+    resources: list[dict[str, Any]] = [person]
 
     def observation(name: str, code: c.Code, value: dict[str, Any]) -> None:
         resources.append(
             {
                 "resourceType": "Observation",
-                "id": f"{patient_id}-{name.replace('_', '-')}",
+                "id": f"{patient_id}-{name.replace('_', '-').lower()}",
                 "status": "final",
                 "code": _concept(code),
                 "subject": subject,
                 "effectiveDateTime": day.isoformat(),
                 **value,
+            }
+        )
+
+    def condition(name: str, *codes: c.Code) -> None:
+        resources.append(
+            {
+                "resourceType": "Condition",
+                "id": f"{patient_id}-{name.replace('_', '-').lower()}",
+                "clinicalStatus": _concept(_CLINICAL_ACTIVE),
+                "verificationStatus": _concept(_CONFIRMED),
+                "code": _concept(*codes, text=codes[-1].display),
+                "subject": subject,
+                "onsetDateTime": day.isoformat(),
             }
         )
 
@@ -629,12 +654,40 @@ def patient_bundle(patient: Patient, *, on: dt.date, patient_id: str) -> dict[st
         if quantity is not None:
             value = {"valueQuantity": _quantity_in_ucum(quantity, dimension)}
             observation(name, c.OBSERVATIONS[name][0], value)
+    creatinine = patient.serum_creatinine
+    if creatinine is not None:
+        by_amount = "[substance]" in creatinine.dimensionality
+        dimension = "[substance] / [volume]" if by_amount else "[mass] / [volume]"
+        code = next(
+            known
+            for known in c.OBSERVATIONS["serum_creatinine"]
+            if (known.code in c.CREATININE_AMOUNT) == by_amount
+        )
+        value = {"valueQuantity": _quantity_in_ucum(creatinine, dimension)}
+        observation("serum_creatinine", code, value)
     if patient.pregnant:
         observation(
             "pregnancy",
             c.OBSERVATIONS["pregnancy"][0],
             {"valueCodeableConcept": _concept(c.PREGNANT)},
         )
+    for risk in sorted(patient.risk_factors, key=lambda member: member.name):
+        own = c.LIBRARY_RISKS[risk]
+        if risk is RiskFactor.SMOKING:
+            answer = _concept(c.SMOKER_VALUES[0], own)
+            observation("smoking", c.OBSERVATIONS["smoking"][0], {"valueCodeableConcept": answer})
+        elif risk in c.CONDITIONS:
+            condition(risk.name, c.CONDITIONS[risk].snomed[0], own)
+        else:
+            condition(risk.name, own)
+    for disease in sorted(patient.comorbidities, key=lambda member: member.name):
+        condition(disease.name, c.LIBRARY_COMORBIDITIES[disease])
+    defaults = {a.name: a.default for a in attrs.fields(Patient) if a.name in c.LIBRARY_FLAGS}
+    for flag in c.LIBRARY_FLAGS:
+        setting = getattr(patient, flag)
+        if setting is not None and setting != defaults[flag]:
+            words = flag.replace("_", " ").capitalize()
+            observation(flag, c.Code(c.LIBRARY, flag, words), {"valueBoolean": setting})
     if patient.strong_oat3_inhibitor:
         resources.append(
             {
@@ -650,3 +703,11 @@ def patient_bundle(patient: Patient, *, on: dt.date, patient_id: str) -> dict[st
         "type": "collection",
         "entry": [{"resource": resource} for resource in resources],
     }
+
+
+_CLINICAL_ACTIVE: Final = c.Code(
+    "http://terminology.hl7.org/CodeSystem/condition-clinical", "active", "Active"
+)
+_CONFIRMED: Final = c.Code(
+    "http://terminology.hl7.org/CodeSystem/condition-ver-status", "confirmed", "Confirmed"
+)

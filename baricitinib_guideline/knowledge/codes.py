@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Final, NamedTuple
 
-from ..model.enums import RiskFactor
+from ..model.enums import Comorbidity, RiskFactor
 
 LOINC: Final = "http://loinc.org"
 SNOMED: Final = "http://snomed.info/sct"
@@ -21,6 +21,10 @@ ICD10: Final = "http://hl7.org/fhir/sid/icd-10"
 RXNORM: Final = "http://www.nlm.nih.gov/research/umls/rxnorm"
 ATC: Final = "http://www.whocc.no/atc"
 UCUM: Final = "http://unitsofmeasure.org"
+LIBRARY: Final = "urn:baricitinib-guideline:CodeSystem:patient-facts"
+"""The library's own code system (under its canonical base) for what the checked facts
+give no standard code: each code is the name of a risk factor, a comorbidity or a
+patient field. Never a stand-in for a SNOMED CT or ICD-10 code."""
 
 CONFIRMED: Final = "confirmed"
 PARTIAL: Final = "partial"
@@ -62,6 +66,11 @@ OBSERVATIONS: Final[dict[str, tuple[Code, ...]]] = {
         Code(LOINC, "26474-7", "Lymphocytes [#/volume] in Blood"),
     ),
     "haemoglobin": (Code(LOINC, "718-7", "Hemoglobin [Mass/volume] in Blood"),),
+    "serum_creatinine": (
+        Code(LOINC, "2160-0", "Creatinine [Mass/volume] in Serum or Plasma"),
+        Code(LOINC, "38483-4", "Creatinine [Mass/volume] in Blood", PARTIAL),
+        Code(LOINC, "14682-9", "Creatinine [Moles/volume] in Serum or Plasma"),
+    ),
     "pregnancy": (Code(LOINC, "82810-3", "Pregnancy status"),),
     "smoking": (Code(LOINC, "72166-2", "Tobacco smoking status", PARTIAL),),
 }
@@ -69,11 +78,23 @@ OBSERVATIONS: Final[dict[str, tuple[Code, ...]]] = {
 PREGNANT: Final = Code(SNOMED, "77386006", "Pregnant")
 NOT_PREGNANT: Final = Code(SNOMED, "60001007", "Not pregnant")
 PREGNANCY_UNKNOWN: Final = Code(SNOMED, "261665006", "Unknown")
+# Pregnancy recorded as a Condition on the problem list (onset at conception, abated at
+# delivery).
+PREGNANCY_CONDITIONS: Final = (
+    Code(SNOMED, "77386006", "Pregnancy"),
+    Code(SNOMED, "72892002", "Normal pregnancy", PARTIAL),
+)
+# Answers to tobacco smoking status (LOINC 72166-2, answer list LL2201-3).
 SMOKER_VALUES: Final = (
     Code(SNOMED, "77176002", "Smoker", PARTIAL),
     Code(SNOMED, "449868002", "Smokes tobacco daily", PARTIAL),
     Code(SNOMED, "428041000124106", "Occasional tobacco smoker", PARTIAL),
+    Code(SNOMED, "428071000124103", "Heavy tobacco smoker", PARTIAL),
+    Code(SNOMED, "428061000124105", "Light tobacco smoker", PARTIAL),
 )
+FORMER_SMOKER: Final = Code(SNOMED, "8517006", "Ex-smoker", PARTIAL)
+NEVER_SMOKED: Final = Code(SNOMED, "266919005", "Never smoked tobacco", PARTIAL)
+SMOKING_UNKNOWN: Final = Code(SNOMED, "266927001", "Unknown if ever smoked", PARTIAL)
 
 
 class ConditionCodes(NamedTuple):
@@ -111,6 +132,25 @@ CONDITIONS: Final[dict[RiskFactor, ConditionCodes]] = {
     ),
 }
 
+# Risk factors and comorbidities the checked facts give no standard code for: the
+# library's own code system, so that its own bundles read back whole.
+LIBRARY_RISKS: Final[dict[RiskFactor, Code]] = {
+    risk: Code(LIBRARY, risk.name, risk.label.capitalize()) for risk in RiskFactor
+}
+LIBRARY_COMORBIDITIES: Final[dict[Comorbidity, Code]] = {
+    disease: Code(LIBRARY, disease.name, disease.label.capitalize()) for disease in Comorbidity
+}
+# Patient fields without a standard code, written as Observations with a boolean value.
+LIBRARY_FLAGS: Final[tuple[str, ...]] = (
+    "systemic_candidate",
+    "suspected_hepatitis_b",
+    "severe_hepatic_impairment",
+    "breastfeeding",
+    "can_become_pregnant",
+    "hypersensitivity",
+    "suspected_drug_induced_liver_injury",
+)
+
 PROBENECID: Final = (
     Code(RXNORM, "8698", "probenecid", PARTIAL),
     Code(ATC, "M04AB01", "probenecid", PARTIAL),
@@ -131,7 +171,10 @@ UCUM_UNITS: Final[dict[str, tuple[str, ...]]] = {
     "1 / [volume]": ("10*9/L", "10*3/uL", "10*3/mm3", "/uL", "{cells}/uL", "/mm3", "/L"),
     "[mass] / [volume]": ("g/dL", "g/L", "mg/dL"),
     "[volume] / [time]": ("mL/min", "mL/s", "L/h"),
+    "[substance] / [volume]": ("umol/L", "mmol/L"),
 }
+# Creatinine results whose code names an amount (moles) per volume, not a mass.
+CREATININE_AMOUNT: Final = frozenset({"14682-9"})
 # eGFR is normalised to 1.73 m2 of body surface; only it may carry that annotation,
 # and it is read as the plain unit.
 EGFR_ANNOTATED: Final[dict[str, str]] = {"mL/min/{1.73_m2}": "mL/min"}

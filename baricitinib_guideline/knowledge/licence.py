@@ -13,6 +13,7 @@ from typing import Final
 from ..model.core import Source
 from ..model.enums import Document
 from ..model.evidence import Combination, CombinationVerdict, Statement
+from ..model.patient import MIN_PREGNANCY_AGE_YEARS
 
 _L = tuple[str, str, str, str]
 
@@ -28,7 +29,12 @@ _DOCUMENTS: Final = {
     "ema": Document.EMA_REFERRAL,
     "mfi": Document.MANUFACTURER_INFORMATION,
     "leaflet": Document.PACKAGE_LEAFLET,
+    "method": Document.PUBLISHED_METHOD,
 }
+COCKCROFT_GAULT_SECTION: Final = "Cockcroft & Gault, Nephron 1976;16:31-41"
+COCKCROFT_GAULT_NOTE: Final = (
+    "Cockcroft DW, Gault MH. Prediction of creatinine clearance from serum creatinine"
+)
 
 # (id, section of its document, note, paraphrase)
 _ENTRIES: Final[tuple[_L, ...]] = (
@@ -70,6 +76,13 @@ _ENTRIES: Final[tuple[_L, ...]] = (
         "4.2",
         "",
         "Creatinine clearance below 30 mL/min: not recommended.",
+    ),
+    (
+        "smpc.renal.measure",
+        "4.2",
+        "",
+        "The licence doses adults by creatinine clearance; an eGFR per 1.73 m2 is a different "
+        "measure and is not converted into a clearance.",
     ),
     (
         "leaflet.renal.child",
@@ -167,6 +180,17 @@ _ENTRIES: Final[tuple[_L, ...]] = (
     ),
 )
 
+# Published methods the library applies to reach the licence's measures.
+_METHODS: Final[tuple[_L, ...]] = (
+    (
+        "method.cockcroft_gault",
+        COCKCROFT_GAULT_SECTION,
+        COCKCROFT_GAULT_NOTE,
+        "Creatinine clearance in mL/min is estimated as (140 - age in years) x actual body weight "
+        "in kg / (72 x serum creatinine in mg/dL), x 0.85 for women; adults only.",
+    ),
+)
+
 LICENCE_STATEMENTS: Final[tuple[Statement, ...]] = tuple(
     Statement(
         id=sid,
@@ -175,7 +199,7 @@ LICENCE_STATEMENTS: Final[tuple[Statement, ...]] = tuple(
         ),
         text=paraphrase,
     )
-    for sid, section, note, paraphrase in _ENTRIES
+    for sid, section, note, paraphrase in _ENTRIES + _METHODS
 )
 
 ADULT_RENAL_REDUCED_UP_TO_ML_MIN: Final = 60.0
@@ -184,6 +208,18 @@ CHILD_EGFR_REDUCED_BELOW: Final = 60.0
 CHILD_EGFR_NO_DATA_BELOW: Final = 40.0
 RESTRICTED_ADULT_MG: Final = 2.0
 CHILD_RESTRICTION_FACTOR: Final = 0.5
+# Cockcroft-Gault (clinical facts): (140 - age) x weight / (72 x creatinine), x 0.85 for women.
+COCKCROFT_GAULT_AGE_FROM: Final = 140.0
+COCKCROFT_GAULT_DIVISOR: Final = 72.0
+COCKCROFT_GAULT_FEMALE_FACTOR: Final = 0.85
+ESTIMATE_DECIMALS: Final = 1
+"""An estimated clearance is rounded to one decimal, and placed in the bands as rounded."""
+# Without the licence's measure, a result of the other measure at or above this is
+# read like no renal result (api-contract v1.4); below it, the licence's measure is asked for.
+OTHER_MEASURE_NORMAL_FROM: Final = 60.0
+# The library's choice (docs/silent.rst): pregnancy questions from 10 years of age, and a
+# pregnancy under 10 years is refused as a contradiction (api-contract v1.4).
+PREGNANCY_QUESTIONS_FROM_MONTHS: Final = MIN_PREGNANCY_AGE_YEARS * 12.0
 LYMPHOCYTES_MIN_PER_L: Final = 0.5e9
 NEUTROPHILS_MIN_PER_L: Final = 1.0e9
 HAEMOGLOBIN_MIN_G_DL: Final = 8.0

@@ -213,9 +213,75 @@ REASONS: Final[dict[str, tuple[str, str]]] = {
         "mL/min).",
     ),
     "adult-clearance-needed": (
-        "smpc.renal.adult_moderate",
-        "For adults the licence's renal bands are creatinine clearance; an eGFR is not placed "
-        "in them. Give the creatinine clearance.",
+        "smpc.renal.measure",
+        "eGFR {egfr:g} mL/min/1.73 m2 (below 60) without a creatinine clearance: for adults the "
+        "licence's renal bands are creatinine clearance, and an eGFR is not converted into one. "
+        "Give the creatinine clearance (or serum creatinine, weight and sex for an estimate).",
+    ),
+    "adult-egfr-60-or-more": (
+        "smpc.renal.measure",
+        "eGFR {egfr:g} mL/min/1.73 m2 (60 or more) without a creatinine clearance: an eGFR is not "
+        "the licence's measure for adults, and at 60 or more it is read like no renal result "
+        "(the licence lowers the dose at creatinine clearance 30 to 60 mL/min and does not "
+        "recommend use below 30 mL/min).",
+    ),
+    "creatinine-clearance-estimated": (
+        "method.cockcroft_gault",
+        "Creatinine clearance not measured: estimated at {clearance:g} mL/min by Cockcroft-Gault "
+        "from age {age:g} years, weight {weight:g} kg, serum creatinine {creatinine:g} mg/dL and "
+        "{sex} sex{factor}. A measured clearance replaces the estimate.",
+    ),
+    "creatinine-clearance-not-estimated": (
+        "method.cockcroft_gault",
+        "Serum creatinine is given, but the Cockcroft-Gault estimate of creatinine clearance "
+        "also needs {missing}: no clearance is estimated.",
+    ),
+    "current-dose-above-licence": (
+        "",
+        "The current dose of {current:g} mg is above the licence's limit for this patient, "
+        "{limit:g} mg once daily (rule below): the dose goes down to {limit:g} mg whatever the "
+        "response.",
+    ),
+    "current-dose-above-licence-stop": (
+        "",
+        "The current dose of {current:g} mg is above the licence's limit for this patient, "
+        "{limit:g} mg once daily.",
+    ),
+    "instead-of-stopping": (
+        "",
+        "Listed instead of stopping: no benefit on {current:g} mg is at least inadequate "
+        "control, for which the chapter's step is {dose:g} mg once daily ({modality}).",
+    ),
+    "current-dose-change": (
+        "",
+        "From the current {current:g} mg to {dose:g} mg once daily is {change}.",
+    ),
+    "below-lowest-dose-adult": (
+        "dose.adult.taper",
+        "Sustained control on {current:g} mg, below the lowest adult dose the chapter names, "
+        "{reduced:g} mg once daily: it names no lower dose. Review the regimen.",
+    ),
+    "below-lowest-dose-child": (
+        "dose.child.taper",
+        "Sustained control on {current:g} mg, below the half dose the chapter names for this "
+        "weight, {reduced:g} mg once daily: it names no lower dose. Review the regimen.",
+    ),
+    "above-named-dose-adult": (
+        "dose.adult.standard",
+        "The current dose of {current:g} mg is above the highest adult dose the chapter names, "
+        "{higher:g} mg once daily: its step is a reduction to {higher:g} mg, not a taper below "
+        "it in the same step.",
+    ),
+    "above-named-dose-child": (
+        "dose.child.dosage",
+        "The current dose of {current:g} mg is above this weight band's dose, {higher:g} mg once "
+        "daily: the step is a reduction to the band's dose, not to the half dose in one step.",
+    ),
+    "ask-pregnancy": (
+        "smpc.contraindications",
+        "Whether this patient is pregnant or can become pregnant is not given: ask, as pregnancy "
+        "contraindicates baricitinib; where pregnancy is possible, agree effective contraception "
+        "during treatment and for at least 1 week after.",
     ),
     "creatinine-clearance-under-30": (
         "smpc.renal.adult_severe",
@@ -237,8 +303,15 @@ REASONS: Final[dict[str, tuple[str, str]]] = {
     ),
     "child-egfr-needed": (
         "mfi.renal.child_bands",
-        "For children the licence's reduced-dose bands are eGFR per 1.73 m2; an absolute "
-        "creatinine clearance cannot be placed in them. Give the eGFR.",
+        "Creatinine clearance {clearance:g} mL/min (below 60) without an eGFR: for children the "
+        "licence's reduced-dose bands are eGFR per 1.73 m2, and an absolute creatinine "
+        "clearance cannot be placed in them. Give the eGFR.",
+    ),
+    "child-clearance-60-or-more": (
+        "mfi.renal.child_bands",
+        "Creatinine clearance {clearance:g} mL/min (60 or more) without an eGFR: for children the "
+        "bands are eGFR per 1.73 m2, and a clearance of 60 or more is read like no renal result "
+        "(children with reduced function take half the dose).",
     ),
     "child-egfr-under-40": (
         "mfi.renal.child_bands",

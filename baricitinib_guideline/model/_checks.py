@@ -62,20 +62,23 @@ def as_tuple(value: object, name: str, kind: type[T]) -> tuple[T, ...]:
     return items  # type: ignore[return-value]
 
 
+def member(value: object, name: str, kind: type[E]) -> E:
+    """A member of ``kind``, or its name in any case (``"female"``, ``"Female"``)."""
+    if isinstance(value, kind):
+        return value
+    if isinstance(value, str):
+        found = kind.__members__.get(value.strip().upper())
+        if found is not None:
+            return found
+    allowed = ", ".join(kind.__members__)
+    raise InvalidInputError(name, f"{value!r:.60} is not one of {allowed}")
+
+
 def as_enum_set(value: object, name: str, kind: type[E]) -> frozenset[E]:
-    """Members of ``kind``, or their exact names, as a frozenset."""
+    """Members of ``kind``, or their names in any case, as a frozenset."""
     if type(value) is frozenset and all(isinstance(item, kind) for item in value):
         return value
-    members: list[E] = []
-    for item in _iterable(name, value):
-        if isinstance(item, kind):
-            members.append(item)
-        elif isinstance(item, str) and item in kind.__members__:
-            members.append(kind[item])
-        else:
-            allowed = ", ".join(kind.__members__)
-            raise InvalidInputError(name, f"{item!r:.60} is not one of {allowed}")
-    return frozenset(members)
+    return frozenset(member(item, name, kind) for item in _iterable(name, value))
 
 
 def as_date(value: object, name: str, *, from_datetime: bool = False) -> dt.date:

@@ -127,6 +127,12 @@ class DoseRecommendation(Readable):
     condition. ``reasons`` explain the answer, each with its source.
     ``missing`` names the inputs needed when the status is
     ``INSUFFICIENT_INFORMATION``.
+
+    As text, the first line is the regimen with its own strength (``Regimen:
+    4 mg once daily (may be considered)``), then the status; without a
+    regimen the status comes first. Each alternative shows the strength its
+    own statement gives, which may be firmer than the regimen's (the chapter's
+    general dose for a group beside its step for this situation).
     """
 
     status: Status = field(validator=instance_of("status", Status))
@@ -193,9 +199,10 @@ class DoseRecommendation(Readable):
         return h.table("Dose recommendation", fields, ("Reason", "Source"), rows)
 
     def __str__(self) -> str:
+        # The first line names the dose shown and its own strength; the status follows.
         lines = [f"Status: {self.status.name}"]
         if self.regimen is not None and self.modality is not None:
-            lines.append(f"Regimen: {self.regimen} ({self.modality.label})")
+            lines.insert(0, f"Regimen: {self.regimen} ({self.modality.label})")
         if self.missing:
             lines.append(f"Missing: {', '.join(self.missing)}")
         lines.append("Reasons:")

@@ -11,6 +11,7 @@ __all__ = [
     "Modality",
     "Response",
     "RiskFactor",
+    "Sex",
     "Status",
 ]
 
@@ -48,6 +49,18 @@ class Comorbidity(_Labelled):
     ANKYLOSING_SPONDYLITIS = "ANKYLOSING_SPONDYLITIS"
     PSORIATIC_ARTHRITIS = "PSORIATIC_ARTHRITIS"
     INFLAMMATORY_BOWEL_DISEASE = "INFLAMMATORY_BOWEL_DISEASE"
+
+
+class Sex(_Labelled):
+    """Sex as the renal estimate and the pregnancy questions need it; ``None`` when unknown.
+
+    Used for the Cockcroft-Gault factor and for whether pregnancy questions
+    apply. A record's other or unknown gender is ``None``: no estimate is made
+    and the questions are asked.
+    """
+
+    FEMALE = "FEMALE"
+    MALE = "MALE"
 
 
 class Response(_Labelled):
@@ -106,6 +119,9 @@ class Document(Enum):
     """The manufacturer's medical-information pages (Lilly Medical EU)."""
     PACKAGE_LEAFLET = "PACKAGE_LEAFLET"
     """The EU package leaflet of Olumiant (the patient's wording of the licence)."""
+    PUBLISHED_METHOD = "PUBLISHED_METHOD"
+    """A published clinical method the library applies, such as the Cockcroft-Gault
+    estimate of creatinine clearance (Nephron 1976)."""
 
     @property
     def label(self) -> str:
@@ -119,4 +135,5 @@ _DOCUMENT_LABELS = {
     "EMA_REFERRAL": "EMA referral",
     "MANUFACTURER_INFORMATION": "manufacturer's information",
     "PACKAGE_LEAFLET": "package leaflet",
+    "PUBLISHED_METHOD": "published method",
 }

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
+from numbers import Real
 from typing import Any, Final, NamedTuple
 
 import attrs
@@ -11,17 +12,33 @@ import pint
 from attrs import field, frozen
 
 from ..errors import InvalidInputError
-from ..units import QuantityT, canonical, quantity_from, registry
-from ._checks import as_date, as_enum_set, flag, instance_of
-from .enums import Comorbidity, RiskFactor
+from ..units import QuantityT, bare_number_error, canonical, quantity_from, registry
+from ._checks import as_date, as_enum_set, flag, instance_of, member
+from .enums import Comorbidity, RiskFactor, Sex
 
-__all__ = ["MAX_AGE_YEARS", "MAX_WEIGHT_KG", "Labs", "Patient", "completed_months"]
+__all__ = [
+    "CREATININE_MOLAR_MASS_G_MOL",
+    "MAX_AGE_YEARS",
+    "MAX_SERUM_CREATININE_MG_DL",
+    "MAX_WEIGHT_KG",
+    "MIN_PREGNANCY_AGE_YEARS",
+    "Labs",
+    "Patient",
+    "completed_months",
+]
 
 MAX_AGE_YEARS: Final = 130
 MAX_WEIGHT_KG: Final = 700
 MAX_CLEARANCE_ML_MIN: Final = 1000
 MAX_CELLS_PER_L: Final = 1e12
 MAX_HAEMOGLOBIN_G_DL: Final = 30
+MAX_SERUM_CREATININE_MG_DL: Final = 40
+"""Implausible above this (about 3540 umol/L), a bound for typing errors only."""
+MIN_PREGNANCY_AGE_YEARS: Final = 10
+"""A pregnancy below this age is refused as a contradiction, and no pregnancy question is
+asked below it (the library's choice, docs/silent.rst)."""
+CREATININE_MOLAR_MASS_G_MOL: Final = 113.12
+"""Creatinine's molar mass: 1 mg/dL is 88.4 umol/L (clinical facts, confirmed)."""
 
 
 class _Limit(NamedTuple):
@@ -77,7 +94,7 @@ def _bounded(value: QuantityT, name: str, limit: _Limit) -> float:
     return number
 
 
-def _age(value: QuantityT) -> QuantityT:
+def _age(value: QuantityT | str) -> QuantityT:
     return quantity_from(value, "age", "[time]")
 
 
@@ -85,7 +102,50 @@ def _optional(value: object, name: str, dimension: str) -> QuantityT | None:
     return None if value is None else quantity_from(value, name, dimension)
 
 
-def _haemoglobin(value: QuantityT | None) -> QuantityT | None:
+def _serum_creatinine(value: QuantityT | str | None) -> QuantityT | None:
+    """Mass per volume (``mg/dL``) or amount per volume (``umol/L``); anything else refused."""
+    if value is None:
+        return None
+    if isinstance(value, Real) and not isinstance(value, bool):
+        raise bare_number_error(value, "serum_creatinine", "mg/dL")
+    try:
+        return quantity_from(value, "serum_creatinine", "[mass] / [volume]")
+    except InvalidInputError as exc:
+        if "dimension" not in exc.rule:
+            raise
+    try:
+        return quantity_from(value, "serum_creatinine", "[substance] / [volume]")
+    except InvalidInputError as exc:
+        if "dimension" not in exc.rule:
+            raise
+        raise InvalidInputError(
+            "serum_creatinine",
+            "must be mass per volume (mg/dL) or amount per volume (umol/L)",
+            part="unit",
+        ) from None
+
+
+def _creatinine_mg_dl(value: QuantityT) -> float:
+    """A serum creatinine in mg/dL; amounts through the molar mass, converted once."""
+    if "[substance]" in value.dimensionality:
+        micromolar = canonical(value, "micromole / liter")
+        number = micromolar * CREATININE_MOLAR_MASS_G_MOL / 10_000
+    else:
+        number = canonical(value, "milligram / deciliter")
+    if number < 0 or value.magnitude < 0:
+        raise InvalidInputError("serum_creatinine", "must not be negative", part="value")
+    if number == 0:
+        raise InvalidInputError("serum_creatinine", "must be greater than zero", part="value")
+    if number > MAX_SERUM_CREATININE_MG_DL:
+        raise InvalidInputError(
+            "serum_creatinine",
+            f"is implausible (more than {MAX_SERUM_CREATININE_MG_DL} mg/dL)",
+            part="value",
+        )
+    return round(number, 9)
+
+
+def _haemoglobin(value: QuantityT | str | None) -> QuantityT | None:
     if value is None:
         return None
     if isinstance(value, pint.Quantity) and "[substance]" in value.dimensionality:
@@ -105,23 +165,27 @@ def _comorbidities(value: Iterable[Comorbidity | str]) -> frozenset[Comorbidity]
     return as_enum_set(value, "comorbidities", Comorbidity)
 
 
-def _lymphocytes(value: QuantityT | None) -> QuantityT | None:
+def _sex(value: Sex | str | None) -> Sex | None:
+    return None if value is None else member(value, "sex", Sex)
+
+
+def _lymphocytes(value: QuantityT | str | None) -> QuantityT | None:
     return _optional(value, "lymphocytes", "1 / [volume]")
 
 
-def _neutrophils(value: QuantityT | None) -> QuantityT | None:
+def _neutrophils(value: QuantityT | str | None) -> QuantityT | None:
     return _optional(value, "neutrophils", "1 / [volume]")
 
 
-def _weight(value: QuantityT | None) -> QuantityT | None:
+def _weight(value: QuantityT | str | None) -> QuantityT | None:
     return _optional(value, "weight", "[mass]")
 
 
-def _creatinine_clearance(value: QuantityT | None) -> QuantityT | None:
+def _creatinine_clearance(value: QuantityT | str | None) -> QuantityT | None:
     return _optional(value, "creatinine_clearance", "[volume] / [time]")
 
 
-def _egfr(value: QuantityT | None) -> QuantityT | None:
+def _egfr(value: QuantityT | str | None) -> QuantityT | None:
     return _optional(value, "egfr", "[volume] / [time]")
 
 
@@ -191,6 +255,12 @@ class Patient:
         default=False, validator=flag("suspected_drug_induced_liver_injury")
     )
     """Drug-induced liver injury is suspected (interrupt treatment, SmPC 4.4)."""
+    sex: Sex | None = field(default=None, converter=_sex)
+    """:class:`Sex` (a member or its name in any case), or ``None`` when unknown: the
+    Cockcroft-Gault factor and whether pregnancy questions apply."""
+    serum_creatinine: QuantityT | None = field(default=None, converter=_serum_creatinine)
+    """Serum creatinine, mass or amount per volume (``Q_(1.1, "mg/dL")``, ``Q_(97, "umol/L")``);
+    with age, weight and sex it gives an estimated creatinine clearance for adults."""
     age_months: float = field(init=False, eq=False, repr=False)
     """Age in months (a month is a twelfth of a year), derived."""
     weight_kg: float | None = field(init=False, eq=False, repr=False)
@@ -199,10 +269,20 @@ class Patient:
     """Creatinine clearance in mL/min, derived; ``None`` when unknown."""
     egfr_ml_min: float | None = field(init=False, eq=False, repr=False)
     """eGFR in mL/min/1.73 m2, derived; ``None`` when unknown."""
+    serum_creatinine_mg_dl: float | None = field(init=False, eq=False, repr=False)
+    """Serum creatinine in mg/dL (amounts through 113.12 g/mol), derived; ``None`` when unknown."""
     _key: tuple[object, ...] | None = field(init=False, default=None, eq=False, repr=False)
 
     def __attrs_post_init__(self) -> None:
         _derive(self, _PATIENT_LIMITS)
+        if self.pregnant:
+            _check_pregnancy(self)
+        creatinine = self.serum_creatinine
+        object.__setattr__(
+            self,
+            "serum_creatinine_mg_dl",
+            None if creatinine is None else _creatinine_mg_dl(creatinine),
+        )
 
     def rule_key(self) -> tuple[object, ...]:
         """Every input the rules can read, in canonical units: equal keys, equal answers.
@@ -227,7 +307,7 @@ class Patient:
         birth_date: dt.date,
         *,
         on: dt.date,
-        weight: QuantityT | None = None,
+        weight: QuantityT | str | None = None,
         **rest: Any,
     ) -> Patient:
         """A patient whose age is the completed calendar months from ``birth_date`` to ``on``.
@@ -241,12 +321,27 @@ class Patient:
         return cls(age=registry().Quantity(months, "month"), weight=weight, **rest)
 
 
+def _check_pregnancy(patient: Patient) -> None:
+    """A pregnancy the other fields rule out is refused, naming both fields."""
+    if patient.sex is Sex.MALE:
+        other = "sex is MALE"
+    elif patient.can_become_pregnant is False:
+        other = "can_become_pregnant is false"
+    elif patient.age_months < MIN_PREGNANCY_AGE_YEARS * 12:
+        other = f"age is under {MIN_PREGNANCY_AGE_YEARS} years"
+    else:
+        return
+    raise InvalidInputError("pregnant", f"is true but {other}: the two contradict each other")
+
+
 _FIELD_NAMES = tuple(a.name for a in attrs.fields(Patient) if a.init)
 
 
 def _canonical_field(patient: Patient, name: str) -> object:
     if name in _PATIENT_LIMITS:
         return getattr(patient, _PATIENT_LIMITS[name].derived)
+    if name == "serum_creatinine":
+        return patient.serum_creatinine_mg_dl
     value = getattr(patient, name)
     if isinstance(value, Labs):
         return tuple(getattr(value, limit.derived) for limit in _LABS_LIMITS.values())

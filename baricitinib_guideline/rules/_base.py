@@ -72,6 +72,8 @@ class Decision:
     """Reasons that come first whatever the licence does (an unnamed current dose)."""
     notes: tuple[Reason, ...] = ()
     """Reasons that follow the licence's, whatever it does (comorbidities, tablets)."""
+    current_named: bool = True
+    """Whether the current dose (on treatment) is one the chapter names for this patient."""
 
 
 @frozen

@@ -8,7 +8,7 @@ plain floats.
 from __future__ import annotations
 
 from ..knowledge import chapter as k
-from ..knowledge.follow_up import FOLLOW_UP, HIGHER, REDUCED
+from ..knowledge.follow_up import FOLLOW_UP, HIGHER, REDUCED, Step
 from ..knowledge.wording import COMORBIDITY_WORDS
 from ..model.core import Reason
 from ..model.enums import Modality, Response, RiskFactor, Status
@@ -160,22 +160,35 @@ def follow_up(patient: Patient, current_mg: float, response: Response) -> Decisi
     """The next step for a patient on ``current_mg`` whose disease shows ``response``.
 
     Read from the follow-up table; a current dose the chapter does not name
-    is read as the nearest dose it does name, and a first reason says so.
+    is read as the nearest dose it does name, and a first reason says so. A
+    dose above the highest it names steps down to that dose, never past it
+    to a taper in the same step; sustained control below the lowest it names
+    is named as such.
     """
     group = dose_group(patient)
     levels = dose_levels(patient)
     level = _level_of(current_mg, levels)
+    who = "child" if group == "child" else "adult"
+    values = {"current": levels[level], "higher": levels[HIGHER], "reduced": levels[REDUCED]}
+    named = levels[level] == current_mg
+    step = FOLLOW_UP[(group, level, response)]
+    reason = because(step.reason, **values)
     preface: tuple[Reason, ...] = ()
-    if levels[level] != current_mg:
-        who = "child" if group == "child" else "adult"
+    if current_mg > levels[HIGHER]:
+        preface = (because(f"above-named-dose-{who}", **{**values, "current": current_mg}),)
+        if step.modality is SBC:  # a taper: first down to the highest named dose
+            step = Step(HIGHER, R, step.reason)
+            reason = preface[0]
+            preface = ()
+    elif not named:
         preface = (
             because(
                 f"current-dose-not-in-chapter-{who}", current=current_mg, nearest=levels[level]
             ),
         )
-    step = FOLLOW_UP[(group, level, response)]
-    values = {"current": levels[level], "higher": levels[HIGHER], "reduced": levels[REDUCED]}
-    reasons: tuple[Reason, ...] = (because(step.reason, **values),)
+        if current_mg < levels[REDUCED] and response is Response.SUSTAINED_CONTROL:
+            reason = because(f"below-lowest-dose-{who}", **{**values, "current": current_mg})
+    reasons: tuple[Reason, ...] = (reason,)
     if step.group_reasons:
         reasons += risk_reasons(patient)
     alternatives = tuple(
@@ -191,4 +204,5 @@ def follow_up(patient: Patient, current_mg: float, response: Response) -> Decisi
         alternatives=alternatives,
         preface=preface,
         notes=_notes(patient, on_treatment=True),
+        current_named=named,
     )

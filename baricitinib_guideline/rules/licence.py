@@ -10,9 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import lru_cache
 
+import attrs
+
 from ..knowledge import licence as lic
 from ..knowledge.wording import LOW_COUNT_WORDS, RISK_WORDS
-from ..model.enums import RiskFactor, Status
+from ..model.core import Reason
+from ..model.enums import RiskFactor, Sex, Status
 from ..model.patient import Labs, Patient
 from ._base import Constraint, because
 from .dosing import is_adult, is_older_adult
@@ -60,12 +63,30 @@ def liver_injury(patient: Patient, on_treatment: bool) -> tuple[Constraint, ...]
     return _stop(Status.NOT_RECOMMENDED, code)
 
 
+def pregnancy_questions_apply(patient: Patient) -> bool:
+    """Whether to ask about pregnancy: not when excluded by the record, by sex or by age.
+
+    Asked when the patient can become pregnant, or when that is not known
+    and the patient is not male and is 10 years or older.
+    """
+    if patient.pregnant or patient.can_become_pregnant is False:
+        return False
+    if patient.can_become_pregnant:
+        return True
+    return patient.sex is not Sex.MALE and patient.age_months >= lic.PREGNANCY_QUESTIONS_FROM_MONTHS
+
+
 def pregnancy(patient: Patient, on_treatment: bool) -> tuple[Constraint, ...]:
-    """Pregnancy contraindicates baricitinib; contraception advice where pregnancy is possible."""
+    """Pregnancy contraindicates baricitinib; contraception advice where pregnancy is possible.
+
+    A woman of 10 or more whose pregnancy potential is not given is asked.
+    """
     if patient.pregnant:
         return _stop(Status.CONTRAINDICATED, "pregnancy")
     if patient.can_become_pregnant:
         return _note("contraception")
+    if patient.sex is Sex.FEMALE and pregnancy_questions_apply(patient):
+        return _note("ask-pregnancy")
     return ()
 
 
@@ -90,33 +111,102 @@ def _suffix(on_treatment: bool) -> str:
     return "-on-treatment" if on_treatment else ""
 
 
+def estimated_clearance(patient: Patient) -> float | None:
+    """Creatinine clearance in mL/min by Cockcroft-Gault, or ``None`` when it cannot be estimated.
+
+    Adults only, from age, actual body weight, sex and serum creatinine
+    (x 0.85 for women); rounded to one decimal, the value the bands compare.
+    """
+    creatinine = patient.serum_creatinine_mg_dl
+    weight = patient.weight_kg
+    if creatinine is None or weight is None or patient.sex is None or not is_adult(patient):
+        return None
+    return cockcroft_gault(patient.age_months / 12, weight, patient.sex, creatinine)
+
+
+def cockcroft_gault(age_years: float, weight_kg: float, sex: Sex, creatinine_mg_dl: float) -> float:
+    """The Cockcroft-Gault formula on plain numbers, rounded as the bands compare it."""
+    value = (lic.COCKCROFT_GAULT_AGE_FROM - age_years) * weight_kg
+    value /= lic.COCKCROFT_GAULT_DIVISOR * creatinine_mg_dl
+    if sex is Sex.FEMALE:
+        value *= lic.COCKCROFT_GAULT_FEMALE_FACTOR
+    return round(value, lic.ESTIMATE_DECIMALS)
+
+
+def _estimate_reason(patient: Patient, clearance: float) -> Reason:
+    assert patient.weight_kg is not None and patient.serum_creatinine_mg_dl is not None
+    female = patient.sex is Sex.FEMALE
+    return because(
+        "creatinine-clearance-estimated",
+        clearance=clearance,
+        age=round(patient.age_months / 12, 1),
+        weight=round(patient.weight_kg, 1),
+        creatinine=round(patient.serum_creatinine_mg_dl, 2),
+        sex="female" if female else "male",
+        factor=", x 0.85 for women" if female else "",
+    )
+
+
+def _not_estimated(patient: Patient) -> tuple[Constraint, ...]:
+    """Why a given serum creatinine gave no estimate (an adult without weight or sex)."""
+    if patient.serum_creatinine_mg_dl is None:
+        return ()
+    missing = [
+        name
+        for name, value in (("weight", patient.weight_kg), ("sex", patient.sex))
+        if value is None
+    ]
+    return _note("creatinine-clearance-not-estimated", missing=" and ".join(missing))
+
+
 def _adult_renal(patient: Patient, on_treatment: bool) -> tuple[Constraint, ...]:
     clearance = patient.creatinine_clearance_ml_min
-    if clearance is None and patient.egfr_ml_min is not None:
-        reason = because("adult-clearance-needed")
-        return (
-            Constraint(
-                reason=reason,
-                status=Status.INSUFFICIENT_INFORMATION,
-                missing=("creatinine_clearance",),
-            ),
-        )
+    notes: tuple[Constraint, ...] = ()
     if clearance is None:
-        return _note("check-renal-function-adult" + _suffix(on_treatment))
+        clearance = estimated_clearance(patient)
+        if clearance is not None:
+            notes = (Constraint(reason=_estimate_reason(patient, clearance)),)
+        else:
+            notes = _not_estimated(patient)
+    if clearance is None:
+        return notes + _adult_without_clearance(patient, on_treatment)
     if clearance < lic.ADULT_RENAL_NOT_RECOMMENDED_BELOW_ML_MIN:
-        return _stop(Status.NOT_RECOMMENDED, "creatinine-clearance-under-30", clearance=clearance)
+        # The estimate's reason follows the stop (it stops too), so a stop on an estimate says so.
+        stop = Status.NOT_RECOMMENDED
+        notes = tuple(attrs.evolve(note, status=stop) for note in notes)
+        return _stop(stop, "creatinine-clearance-under-30", clearance=clearance) + notes
     if clearance <= lic.ADULT_RENAL_REDUCED_UP_TO_ML_MIN:
         reason = because("creatinine-clearance-30-to-60", clearance=clearance)
-        return (Constraint(reason=reason, limit_mg=lic.RESTRICTED_ADULT_MG),)
-    return ()
+        return (*notes, Constraint(reason=reason, limit_mg=lic.RESTRICTED_ADULT_MG))
+    return notes
+
+
+def _adult_without_clearance(patient: Patient, on_treatment: bool) -> tuple[Constraint, ...]:
+    """An eGFR of 60 or more reads like no result; below 60 the licence's measure is asked for."""
+    egfr = patient.egfr_ml_min
+    if egfr is None:
+        return _note("check-renal-function-adult" + _suffix(on_treatment))
+    if egfr >= lic.OTHER_MEASURE_NORMAL_FROM:
+        return _note("adult-egfr-60-or-more", egfr=egfr)
+    reason = because("adult-clearance-needed", egfr=egfr)
+    return (
+        Constraint(
+            reason=reason,
+            status=Status.INSUFFICIENT_INFORMATION,
+            missing=("creatinine_clearance",),
+        ),
+    )
 
 
 def _child_renal(patient: Patient, on_treatment: bool) -> tuple[Constraint, ...]:
     egfr = patient.egfr_ml_min
     if egfr is None:
-        if patient.creatinine_clearance_ml_min is None:
+        clearance = patient.creatinine_clearance_ml_min
+        if clearance is None:
             return _note("check-renal-function-child" + _suffix(on_treatment))
-        reason = because("child-egfr-needed")
+        if clearance >= lic.OTHER_MEASURE_NORMAL_FROM:
+            return _note("child-clearance-60-or-more", clearance=clearance)
+        reason = because("child-egfr-needed", clearance=clearance)
         return (
             Constraint(reason=reason, status=Status.INSUFFICIENT_INFORMATION, missing=("egfr",)),
         )

@@ -7,6 +7,7 @@ from ..model.core import Reason, Source
 from ..model.patient import Patient
 from ..model.plans import Referral, ScreeningItem, ScreeningPlan
 from ._base import because, source
+from .licence import pregnancy_questions_apply
 
 
 def _sources(ids: tuple[str, ...]) -> tuple[Source, ...]:
@@ -34,10 +35,12 @@ def screening_plan(patient: Patient, alerts: tuple[Reason, ...] = ()) -> Screeni
     """What to check before the first tablet for this patient.
 
     ``alerts`` are the reasons that already stop treatment; they lead the plan.
-    A known pregnancy is not asked about again: it is among the alerts.
+    A known pregnancy is not asked about again: it is among the alerts. No
+    pregnancy question is asked of a male patient or a child under 10 years
+    (unless the patient is known to be able to become pregnant).
     """
     items = list(_BASE_ITEMS)
-    if not patient.pregnant and patient.can_become_pregnant is not False:
+    if pregnancy_questions_apply(patient):
         asked = patient.can_become_pregnant is None
         items.append(_ASK_PREGNANCY_ITEM if asked else _PREGNANCY_ITEM)
     referrals = (_HBV_REFERRAL,) if patient.suspected_hepatitis_b else ()

@@ -105,9 +105,15 @@ def _detail(result: DoseRecommendation, reading: PatientReading | None) -> str:
         ]
     if reading is not None:
         lines += ["", f"Read from: {', '.join(reading.used)}."]
-        if reading.ignored:
+        unplaced = reading.unplaced_conditions()
+        left_out = [item for item in reading.ignored if item not in unplaced]
+        if left_out:
             lines.append(
-                "Left out: " + "; ".join(f"{i.reference} ({i.why})" for i in reading.ignored) + "."
+                "Left out: " + "; ".join(f"{i.reference} ({i.why})" for i in left_out) + "."
+            )
+        if unplaced:
+            lines.append(
+                f"{len(unplaced)} Condition(s) with codes the library does not read were left out."
             )
     return "\n".join(lines)
 
