@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from numbers import Real
 from typing import Final
 
 import attrs
@@ -12,8 +13,8 @@ from .knowledge.chapter import COMBINATIONS, NMA_RESULTS, SAFETY_FIGURES
 from .knowledge.licence import LICENCE_COMBINATIONS
 from .knowledge.references import REFERENCES
 from .knowledge.wording import MODALITY_WORDS
-from .model.core import MAX_DOSE_MG, DoseOption, DoseRecommendation, Reason, Source
 from .model._checks import member
+from .model.core import MAX_DOSE_MG, DoseOption, DoseRecommendation, Reason, Source
 from .model.enums import Modality, Response, Status
 from .model.evidence import (
     Citation,
@@ -28,7 +29,7 @@ from .model.plans import ScreeningPlan
 from .rules import dosing, licence, screening
 from .rules._base import Constraint, Decision, because, because_citing, regimen
 from .rules.monitoring import monitoring_schedule
-from .units import QuantityT, canonical, quantity_from
+from .units import QuantityT, bare_number_error, canonical, quantity_from
 
 __all__ = [
     "citations",
@@ -75,7 +76,7 @@ def recommend(
         raise InvalidInputError("patient", f"must be a Patient, got {type(patient).__name__}")
     current_mg = None
     if current_dose is not None:
-        current_mg = canonical(quantity_from(current_dose, "current_dose", "[mass]"), "milligram")
+        current_mg = canonical(_dose(current_dose, "current_dose"), "milligram")
         if current_mg <= 0:
             raise InvalidInputError("current_dose", "must be greater than zero")
         if current_mg > MAX_DOSE_MG:
@@ -92,6 +93,13 @@ def recommend(
             _ANSWERS.clear()
         _ANSWERS[key] = cached
     return cached
+
+
+def _dose(value: object, field: str) -> QuantityT:
+    """A dose: a mass quantity or its text (``"4 mg"``); a bare number shows ``"4 mg"``."""
+    if isinstance(value, Real) and not isinstance(value, bool):
+        raise bare_number_error(value, field, "mg")
+    return quantity_from(value, field, "[mass]")
 
 
 # Answers are immutable and depend only on the rule key, so they are shared.
@@ -293,14 +301,10 @@ def nma_results() -> tuple[MeanDifference, ...]:
     return NMA_RESULTS
 
 
-def nma_result(dose: QuantityT, outcome: Outcome | str) -> MeanDifference:
+def nma_result(dose: QuantityT | str, outcome: Outcome | str) -> MeanDifference:
     """The mean difference versus placebo for ``dose`` and ``outcome``."""
-    mg = canonical(quantity_from(dose, "dose", "[mass]"), "milligram")
-    if isinstance(outcome, str) and outcome in Outcome.__members__:
-        outcome = Outcome[outcome]
-    if not isinstance(outcome, Outcome):
-        allowed = ", ".join(Outcome.__members__)
-        raise InvalidInputError("outcome", f"{outcome!r:.60} is not one of {allowed}")
+    mg = canonical(_dose(dose, "dose"), "milligram")
+    outcome = member(outcome, "outcome", Outcome)
     for result in NMA_RESULTS:
         if result.dose_mg == mg and result.outcome is outcome:
             return result

@@ -15,8 +15,8 @@ from . import api
 from .errors import InvalidInputError
 from .knowledge import KNOWLEDGE_VERSION
 from .model.core import DoseRecommendation
-from .model.enums import Comorbidity, Response, RiskFactor
-from .model.patient import Labs, Patient
+from .model.enums import Comorbidity, Response, RiskFactor, Sex
+from .model.patient import Labs, Patient, creatinine_quantity
 from .serialization import to_json
 from .units import QuantityT, parse_quantity, to_json_unit
 
@@ -29,6 +29,13 @@ RISKS = {
 }
 COMORBIDITIES = {member.name.lower().replace("_", "-"): member for member in Comorbidity}
 RESPONSES = {member.name.lower().replace("_", "-"): member for member in Response}
+SEXES = {member.name.lower(): member for member in Sex}
+
+
+def choice(text: str) -> str:
+    """A choice as the options list it: any case, ``_`` or ``-`` (``SUSTAINED_CONTROL``)."""
+    return text.strip().lower().replace("_", "-")
+
 
 SAMPLE_ARGS = ("--age", "8y", "--weight", "25kg")
 """The built-in sample patient: a child of 8 years weighing 25 kg."""
@@ -77,6 +84,7 @@ def _patient_options() -> _Parser:
         action="append",
         default=[],
         choices=sorted(RISKS),
+        type=choice,
         help="risk factor (repeatable)",
     )
     add(
@@ -84,8 +92,10 @@ def _patient_options() -> _Parser:
         action="append",
         default=[],
         choices=sorted(COMORBIDITIES),
+        type=choice,
         help="concomitant inflammatory disease (repeatable)",
     )
+    add("--sex", choices=sorted(SEXES), type=choice, help="for the renal estimate and pregnancy")
     add("--not-candidate", action="store_true", help="not a candidate for systemic treatment")
     add(
         "--suspected-hepatitis-b",
@@ -94,6 +104,10 @@ def _patient_options() -> _Parser:
     )
     add("--creatinine-clearance", help="e.g. 45mL/min (adults)")
     add("--egfr", help="eGFR per 1.73 m2 in mL/min, e.g. 50mL/min (children)")
+    add(
+        "--creatinine",
+        help="serum creatinine, e.g. 1.1mg/dL or 97umol/L (adults: estimates the clearance)",
+    )
     add("--severe-hepatic-impairment", action="store_true", help="severe hepatic impairment")
     add("--pregnant", action="store_true", help="pregnant now")
     add("--breastfeeding", action="store_true", help="breastfeeding now")
@@ -130,7 +144,10 @@ def _follow_up_options() -> _Parser:
     group = options.add_argument_group("follow-up")
     group.add_argument("--current-dose", help="current daily dose, e.g. 4mg (with --response)")
     group.add_argument(
-        "--response", choices=sorted(RESPONSES), help="response to the current dose"
+        "--response",
+        choices=sorted(RESPONSES),
+        type=choice,
+        help="response to the current dose (any case)",
     )
     return options
 
@@ -243,6 +260,10 @@ def _quantity(text: str | None, option: str, dimension: str) -> QuantityT | None
     return None if text is None else parse_quantity(text, option, dimension)
 
 
+def _creatinine(text: str | None) -> QuantityT | None:
+    return None if text is None else creatinine_quantity(text, "--creatinine")
+
+
 def _date(text: str, option: str) -> dt.date:
     try:
         return dt.date.fromisoformat(text)
@@ -280,6 +301,8 @@ def patient_from_args(args: argparse.Namespace) -> Patient:
         "hypersensitivity": args.hypersensitivity,
         "suspected_drug_induced_liver_injury": args.suspected_liver_injury,
         "labs": _labs(args),
+        "sex": SEXES[args.sex] if args.sex else None,
+        "serum_creatinine": _creatinine(args.creatinine),
     }
     if args.birth_date is not None:
         if args.age is not None:

@@ -30,8 +30,15 @@ from .errors import InvalidInputError
 from .knowledge import chapter as k
 from .knowledge import licence as lic
 from .model.core import MAX_DOSE_MG
-from .model.enums import Response, RiskFactor
-from .model.patient import MAX_AGE_YEARS, MAX_WEIGHT_KG, Patient
+from .model.enums import Response, RiskFactor, Sex
+from .model.patient import (
+    MAX_AGE_YEARS,
+    MAX_SERUM_CREATININE_MG_DL,
+    MAX_WEIGHT_KG,
+    MIN_PREGNANCY_AGE_YEARS,
+    Patient,
+)
+from .rules.licence import cockcroft_gault
 from .units import registry
 
 if TYPE_CHECKING:
@@ -53,7 +60,13 @@ FLAGS: Final[dict[str, tuple[str, bool]]] = {
     "breastfeeding": ("breastfeeding", False),
     "strong_oat3_inhibitor": ("strong_oat3_inhibitor", False),
 }
-NUMBERS: Final = ("weight_kg", "creatinine_clearance_ml_min", "egfr_ml_min", "current_dose_mg")
+NUMBERS: Final = (
+    "weight_kg",
+    "creatinine_clearance_ml_min",
+    "egfr_ml_min",
+    "serum_creatinine_mg_dl",
+    "current_dose_mg",
+)
 INPUT_COLUMNS: Final = (
     "age_years",
     "weight_kg",
@@ -64,6 +77,8 @@ INPUT_COLUMNS: Final = (
     *list(FLAGS)[6:],
     "current_dose_mg",
     "response",
+    "sex",
+    "serum_creatinine_mg_dl",
 )
 OUTPUT_COLUMNS: Final = (
     "recommended_dose_mg",
@@ -106,6 +121,7 @@ def _canonical(values: np.ndarray[Any, Any], unit: str, target: str) -> np.ndarr
 _THRESHOLDS: Final[dict[str, tuple[float, ...]]] = {
     "month": (
         k.LICENCE_MIN_AGE_MONTHS,
+        lic.PREGNANCY_QUESTIONS_FROM_MONTHS,
         k.ADULT_AGE_MONTHS,
         k.OLDER_ADULT_AGE_MONTHS,
         MAX_AGE_YEARS * 12,
@@ -268,6 +284,28 @@ def audit(df: pd.DataFrame) -> pd.DataFrame:
     dose_mg = _canonical(dose, "milligram", "milligram")
     _range(problems, "current_dose_mg", dose, dose_mg, MAX_DOSE_MG, f"{MAX_DOSE_MG:g} mg", False)
     response = _responses(df, problems)
+    sex = _sexes(df, problems)
+    creatinine = _numbers(df, "serum_creatinine_mg_dl", problems)
+    words = f"{MAX_SERUM_CREATININE_MG_DL} mg/dL"
+    _range(
+        problems,
+        "serum_creatinine_mg_dl",
+        creatinine,
+        creatinine,
+        MAX_SERUM_CREATININE_MG_DL,
+        words,
+        False,
+    )
+    _contradictions(problems, flags["pregnant"], sex, months)
+    # The clearance the licence's bands see: measured, else estimated (state 2) where the
+    # estimate can be made; state 1: a creatinine without an estimate.
+    estimate = _estimates(age, months, weight, sex, creatinine, renal)
+    clearance = np.where(
+        np.isnan(renal["creatinine_clearance_ml_min"]),
+        estimate,
+        renal["creatinine_clearance_ml_min"],
+    )
+    creatinine_state = np.where(~np.isnan(estimate), 2, np.where(np.isnan(creatinine), 0, 1))
 
     # The bands the rules compare, as one integer key (mixed radix); rows that agree on all
     # of them get one answer.
@@ -275,14 +313,23 @@ def audit(df: pd.DataFrame) -> pd.DataFrame:
     parts = [
         _bands(
             months,
-            (k.LICENCE_MIN_AGE_MONTHS, k.ADULT_AGE_MONTHS, k.OLDER_ADULT_AGE_MONTHS),
-            (False, False, False),
+            (
+                k.LICENCE_MIN_AGE_MONTHS,
+                lic.PREGNANCY_QUESTIONS_FROM_MONTHS,
+                k.ADULT_AGE_MONTHS,
+                k.OLDER_ADULT_AGE_MONTHS,
+            ),
+            (False, False, False, False),
         ),
         _bands(kg, (k.CHILD_MIN_WEIGHT_KG, k.CHILD_HIGH_WEIGHT_KG), (False, False)),
         _bands(
-            renal["creatinine_clearance_ml_min"],
-            (lic.ADULT_RENAL_NOT_RECOMMENDED_BELOW_ML_MIN, lic.ADULT_RENAL_REDUCED_UP_TO_ML_MIN),
-            (False, True),
+            clearance,
+            (
+                lic.ADULT_RENAL_NOT_RECOMMENDED_BELOW_ML_MIN,
+                lic.OTHER_MEASURE_NORMAL_FROM,
+                lic.ADULT_RENAL_REDUCED_UP_TO_ML_MIN,
+            ),
+            (False, False, True),
         ),
         _bands(
             renal["egfr_ml_min"],
@@ -297,6 +344,11 @@ def audit(df: pd.DataFrame) -> pd.DataFrame:
         key *= 8
         key += part
         key += 1  # every part lies in -1..6
+    # Sex and the creatinine's state, on a key made compact first (so it cannot overflow).
+    key = pd.factorize(key)[0].astype(np.int64)
+    for part in (sex, creatinine_state):
+        key *= 8
+        key += part + 1
     del parts, dose_codes, months, kg  # only the bands were needed
     valid = ~problems.found
     codes, uniques = pd.factorize(key)
@@ -313,6 +365,7 @@ def audit(df: pd.DataFrame) -> pd.DataFrame:
             row,
             dose[row],
             response[row],
+            (int(sex[row]), creatinine[row]),
         )
 
     out = df.copy(deep=False)  # only new columns are added: the input stays as it was
@@ -347,6 +400,80 @@ def _responses(df: pd.DataFrame, problems: _Problems) -> np.ndarray[Any, Any]:
     return np.maximum(found, 0)
 
 
+_SEXES: Final = (None, *Sex)
+"""Sex by its code in the audit: 0 unknown, then the members in order."""
+
+
+def _sexes(df: pd.DataFrame, problems: _Problems) -> np.ndarray[Any, Any]:
+    """A small code per row: 0 unknown (null), 1 FEMALE, 2 MALE; names in any case."""
+    if "sex" not in df:
+        return np.zeros(len(df), dtype=np.int64)
+    codes, uniques = pd.factorize(df["sex"], use_na_sentinel=True)
+    names = [None, *Sex.__members__]
+    known = [
+        names.index(u.strip().upper()) if isinstance(u, str) and u.strip().upper() in names else -1
+        for u in uniques
+    ]
+    found = np.array([*known, 0], dtype=np.int64)[codes]
+    _flag(problems, found < 0, f"sex: must be one of {', '.join(Sex.__members__)} or null")
+    return np.maximum(found, 0)
+
+
+def _contradictions(
+    problems: _Problems,
+    pregnant: np.ndarray[Any, Any],
+    sex: np.ndarray[Any, Any],
+    months: np.ndarray[Any, Any],
+) -> None:
+    """A pregnancy the row's sex or age rules out, as the Patient refuses it."""
+    male = _SEXES.index(Sex.MALE)
+    _flag(problems, pregnant & (sex == male), "pregnant: is true but sex is MALE")
+    with np.errstate(invalid="ignore"):
+        young = months < MIN_PREGNANCY_AGE_YEARS * 12
+    _flag(
+        problems,
+        pregnant & young,
+        f"pregnant: is true but age is under {MIN_PREGNANCY_AGE_YEARS} years",
+    )
+
+
+def _estimates(
+    age: np.ndarray[Any, Any],
+    months: np.ndarray[Any, Any],
+    weight: np.ndarray[Any, Any],
+    sex: np.ndarray[Any, Any],
+    creatinine: np.ndarray[Any, Any],
+    renal: Mapping[str, np.ndarray[Any, Any]],
+) -> np.ndarray[Any, Any]:
+    """The Cockcroft-Gault estimate where the rules make one (NaN elsewhere).
+
+    Computed by the rules' own function on the numbers a Patient derives, row
+    by row, only where an estimate is made: so it rounds as the scalar API does.
+    """
+    from .units import _significant
+
+    estimate = np.full(len(age), np.nan)
+    with np.errstate(invalid="ignore"):
+        needed = (
+            (months >= k.ADULT_AGE_MONTHS)
+            & ~np.isnan(weight)
+            & (weight > 0)
+            & (sex > 0)
+            & ~np.isnan(creatinine)
+            & (creatinine > 0)
+            & np.isnan(renal["creatinine_clearance_ml_min"])
+        )
+    to_months = float(registry().Quantity(1.0, "year").m_as("month"))  # as canonical() does
+    for row in np.flatnonzero(needed).tolist():
+        estimate[row] = cockcroft_gault(
+            _significant(float(age[row]) * to_months) / 12,
+            _significant(float(weight[row])),
+            _SEXES[int(sex[row])],
+            round(_significant(float(creatinine[row])), 9),
+        )
+    return estimate
+
+
 def _answer(
     age: float,
     weight: float,
@@ -355,6 +482,7 @@ def _answer(
     row: int,
     dose: float,
     response: int,
+    extra: tuple[int, float],
 ) -> tuple[float, str, str | None, str]:
     """The scalar API's answer for one row (the group's representative)."""
     reg = registry()
@@ -374,6 +502,10 @@ def _answer(
         pregnant=bool(flags["pregnant"]),
         breastfeeding=bool(flags["breastfeeding"]),
         strong_oat3_inhibitor=bool(flags["strong_oat3_inhibitor"]),
+        sex=_SEXES[extra[0]],
+        serum_creatinine=None
+        if math.isnan(extra[1])
+        else reg.Quantity(float(extra[1]), units["milligram / deciliter"]),
     )
     result = api.recommend(
         patient,
@@ -394,7 +526,14 @@ def _units() -> dict[str, Any]:
     """The units the representative patients are built with, parsed once."""
     reg = registry()
     return {
-        name: reg.Unit(name) for name in ("year", "kilogram", "milliliter / minute", "milligram")
+        name: reg.Unit(name)
+        for name in (
+            "year",
+            "kilogram",
+            "milliliter / minute",
+            "milligram",
+            "milligram / deciliter",
+        )
     }
 
 

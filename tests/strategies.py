@@ -70,6 +70,7 @@ licence_fields = st.fixed_dictionaries(
     }
 )
 
+
 def _consistent(age: Any, licence: dict[str, Any]) -> dict[str, Any]:
     """The fields without a pregnancy the others rule out (refused as a contradiction)."""
     if not licence.get("pregnant"):

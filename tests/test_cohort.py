@@ -41,9 +41,15 @@ def scalar(row: dict[str, Any]) -> tuple[str, float, str | None, str] | str:
         return default if value is None else bool(value)
 
     try:
-        weight, clearance, egfr, dose = (
+        weight, clearance, egfr, dose, creatinine = (
             number(n)
-            for n in ("weight_kg", "creatinine_clearance_ml_min", "egfr_ml_min", "current_dose_mg")
+            for n in (
+                "weight_kg",
+                "creatinine_clearance_ml_min",
+                "egfr_ml_min",
+                "current_dose_mg",
+                "serum_creatinine_mg_dl",
+            )
         )
         age = number("age_years")
         if age is None:
@@ -62,6 +68,8 @@ def scalar(row: dict[str, Any]) -> tuple[str, float, str | None, str] | str:
             pregnant=flag("pregnant", False),
             breastfeeding=flag("breastfeeding", False),
             strong_oat3_inhibitor=flag("strong_oat3_inhibitor", False),
+            sex=row.get("sex"),
+            serum_creatinine=None if creatinine is None else bg.Q_(creatinine, "mg/dL"),
         )
         result = bg.recommend(
             patient,
@@ -105,13 +113,19 @@ rows = st.fixed_dictionaries(
             [None, "SUSTAINED_CONTROL", "INADEQUATE_CONTROL", "NO_BENEFIT_AFTER_8_WEEKS", "bogus"]
         ),
         **{column: st.sampled_from([True, False, None]) for column in FLAG_COLUMNS},
+        "sex": st.sampled_from([None, "FEMALE", "MALE", "female", "unknown"]),
+        "serum_creatinine_mg_dl": st.one_of(
+            st.just(math.nan),
+            st.floats(0.2, 12),
+            st.sampled_from([0.0, -1.0, 41.0, 0.8, 1.1, 1.4, 2.5]),
+        ),
     }
 )
 
 
 def frame(records: list[dict[str, Any]]) -> pd.DataFrame:
     df = pd.DataFrame.from_records(records)
-    for column in [*FLAG_COLUMNS, "response"]:
+    for column in [*FLAG_COLUMNS, "response", "sex"]:
         df[column] = pd.Series([r[column] for r in records], dtype=object)
     return df
 

@@ -71,9 +71,9 @@ def test_enums_have_human_labels(member: object, label: str) -> None:
 
 def test_an_unknown_outcome_lists_the_valid_ones() -> None:
     with pytest.raises(
-        bg.InvalidInputError, match="'easi' is not one of EASI, POEM, PEAK_PRURITUS_NRS, DLQI"
+        bg.InvalidInputError, match="'SCORAD' is not one of EASI, POEM, PEAK_PRURITUS_NRS, DLQI"
     ):
-        bg.nma_result(Q_(2, "mg"), "easi")
+        bg.nma_result(Q_(2, "mg"), "SCORAD")
 
 
 def parse_table(html: str) -> ET.Element:

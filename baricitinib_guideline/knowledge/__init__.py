@@ -11,7 +11,7 @@ from .licence import LICENCE_STATEMENTS
 
 __all__ = ["ALL_STATEMENTS", "KNOWLEDGE_VERSION", "statement"]
 
-LIBRARY_REVISION: Final = "2"
+LIBRARY_REVISION: Final = "3"
 KNOWLEDGE_VERSION: Final = f"{GUIDELINE_EDITION}; EU SmPC of Olumiant; revision {LIBRARY_REVISION}"
 
 ALL_STATEMENTS: Final[tuple[Statement, ...]] = STATEMENTS + LICENCE_STATEMENTS

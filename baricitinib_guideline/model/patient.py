@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from collections.abc import Iterable
 from numbers import Real
@@ -25,6 +26,7 @@ __all__ = [
     "Labs",
     "Patient",
     "completed_months",
+    "creatinine_quantity",
 ]
 
 MAX_AGE_YEARS: Final = 130
@@ -103,25 +105,29 @@ def _optional(value: object, name: str, dimension: str) -> QuantityT | None:
 
 
 def _serum_creatinine(value: QuantityT | str | None) -> QuantityT | None:
+    return None if value is None else creatinine_quantity(value, "serum_creatinine")
+
+
+def creatinine_quantity(value: object, field: str) -> QuantityT:
     """Mass per volume (``mg/dL``) or amount per volume (``umol/L``); anything else refused."""
-    if value is None:
-        return None
-    if isinstance(value, Real) and not isinstance(value, bool):
-        raise bare_number_error(value, "serum_creatinine", "mg/dL")
+    bare = value.strip() if isinstance(value, str) else value
+    if isinstance(bare, str):
+        with contextlib.suppress(ValueError):
+            bare = float(bare)
+    if isinstance(bare, Real) and not isinstance(bare, bool):
+        raise bare_number_error(value.strip() if isinstance(value, str) else value, field, "mg/dL")
     try:
-        return quantity_from(value, "serum_creatinine", "[mass] / [volume]")
+        return quantity_from(value, field, "[mass] / [volume]")
     except InvalidInputError as exc:
         if "dimension" not in exc.rule:
             raise
     try:
-        return quantity_from(value, "serum_creatinine", "[substance] / [volume]")
+        return quantity_from(value, field, "[substance] / [volume]")
     except InvalidInputError as exc:
         if "dimension" not in exc.rule:
             raise
         raise InvalidInputError(
-            "serum_creatinine",
-            "must be mass per volume (mg/dL) or amount per volume (umol/L)",
-            part="unit",
+            field, "must be mass per volume (mg/dL) or amount per volume (umol/L)", part="unit"
         ) from None
 
 

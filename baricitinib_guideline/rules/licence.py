@@ -73,7 +73,9 @@ def pregnancy_questions_apply(patient: Patient) -> bool:
         return False
     if patient.can_become_pregnant:
         return True
-    return patient.sex is not Sex.MALE and patient.age_months >= lic.PREGNANCY_QUESTIONS_FROM_MONTHS
+    return (
+        patient.sex is not Sex.MALE and patient.age_months >= lic.PREGNANCY_QUESTIONS_FROM_MONTHS
+    )
 
 
 def pregnancy(patient: Patient, on_treatment: bool) -> tuple[Constraint, ...]:
@@ -124,7 +126,9 @@ def estimated_clearance(patient: Patient) -> float | None:
     return cockcroft_gault(patient.age_months / 12, weight, patient.sex, creatinine)
 
 
-def cockcroft_gault(age_years: float, weight_kg: float, sex: Sex, creatinine_mg_dl: float) -> float:
+def cockcroft_gault(
+    age_years: float, weight_kg: float, sex: Sex, creatinine_mg_dl: float
+) -> float:
     """The Cockcroft-Gault formula on plain numbers, rounded as the bands compare it."""
     value = (lic.COCKCROFT_GAULT_AGE_FROM - age_years) * weight_kg
     value /= lic.COCKCROFT_GAULT_DIVISOR * creatinine_mg_dl
@@ -134,7 +138,8 @@ def cockcroft_gault(age_years: float, weight_kg: float, sex: Sex, creatinine_mg_
 
 
 def _estimate_reason(patient: Patient, clearance: float) -> Reason:
-    assert patient.weight_kg is not None and patient.serum_creatinine_mg_dl is not None
+    assert patient.weight_kg is not None
+    assert patient.serum_creatinine_mg_dl is not None
     female = patient.sex is Sex.FEMALE
     return because(
         "creatinine-clearance-estimated",
