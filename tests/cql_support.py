@@ -80,3 +80,109 @@ def run(
         raise AssertionError(f"the CQL engine failed:\n{done.stderr[-4000:]}")
     answers = json.loads(done.stdout)
     return [({row["id"]: row for row in batch["rows"]}, batch["ms"]) for batch in answers]
+
+
+def flat_bundle(resources: object, ident: str) -> dict[str, Any] | None:
+    """One patient's record as the engine takes it: a flat Bundle, the Patient's id ``ident``.
+
+    Nested Bundles are flattened and entries without a resource dropped, as the
+    reader reads them; references to the Patient follow its new id. ``None``
+    when the input is not one patient's JSON record.
+    """
+    data = json.loads(resources) if isinstance(resources, str | bytes) else resources
+    entries: list[dict[str, Any]] = []
+
+    def walk(items: list[Any]) -> None:
+        for entry in items:
+            resource = entry.get("resource") if isinstance(entry, dict) else None
+            if not isinstance(resource, dict):
+                continue
+            if resource.get("resourceType") == "Bundle":
+                walk(resource.get("entry", []))
+            else:
+                entries.append(entry)
+
+    if isinstance(data, dict) and data.get("resourceType") == "Bundle":
+        walk(data.get("entry", []))
+    elif isinstance(data, dict):
+        entries.append({"resource": data})
+    elif isinstance(data, list):
+        walk([{"resource": item} for item in data])
+    else:
+        return None
+    patients = [e for e in entries if e["resource"].get("resourceType") == "Patient"]
+    if not patients:
+        return None
+    old = patients[0]["resource"].get("id")
+    text = json.dumps({"resourceType": "Bundle", "type": "collection", "entry": entries})
+    if isinstance(old, str) and old:
+        text = text.replace(f'"Patient/{old}"', f'"Patient/{ident}"')
+        text = text.replace(f'"Patient/{old}/_history/', f'"Patient/{ident}/_history/')
+        text = text.replace(f'/Patient/{old}"', f'/Patient/{ident}"')
+    bundle: dict[str, Any] = json.loads(text)
+    first = True
+    kept = []
+    for entry in bundle["entry"]:
+        resource = entry["resource"]
+        if resource.get("resourceType") == "Patient":
+            if not first:
+                continue  # copies of the one Patient (the reader refuses different ones)
+            first = False
+            resource["id"] = ident
+        kept.append(entry)
+    bundle["entry"] = kept
+    return bundle
+
+
+def python_answer(bundle: dict[str, Any], on: dt.date) -> tuple[str, float | None] | None:
+    """``read_patient`` then ``recommend``: the status name and dose; ``None`` when refused."""
+    from baricitinib_guideline import InvalidInputError, recommend
+
+    try:
+        answer = recommend(fhir.read_patient(bundle, on=on).patient)
+    except InvalidInputError:
+        return None
+    dose = None if answer.regimen is None else float(answer.regimen.dose_mg)
+    return answer.status.name, dose
+
+
+class Comparison:
+    """Records compared by corpus: how many agreed, were refused by the reader, disagreed."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, dict[str, int]] = {}
+        self.disagreements: list[str] = []
+
+    def compare(self, corpus: str, records: list[tuple[dt.date, object]]) -> None:
+        count = self.counts.setdefault(corpus, {"agree": 0, "refused": 0, "disagree": 0})
+        by_day: dict[dt.date, list[tuple[dict[str, Any], tuple[str, float | None]]]] = {}
+        for index, (on, resources) in enumerate(records):
+            bundle = flat_bundle(resources, f"{corpus}-{index}")
+            expected = None if bundle is None else python_answer(bundle, on)
+            if bundle is None or expected is None:
+                count["refused"] += 1
+                continue
+            by_day.setdefault(on, []).append((bundle, expected))
+        days = sorted(by_day)
+        results = run([(on, [bundle for bundle, _ in by_day[on]]) for on in days])
+        for on, (rows, _) in zip(days, results, strict=True):
+            for bundle, expected in by_day[on]:
+                ident = bundle["entry"][0]["resource"]["id"]
+                row = rows.get(ident, {})
+                dose = row.get("DoseMg")
+                got = (row.get("Status"), None if dose is None else float(dose))
+                if got == expected:
+                    count["agree"] += 1
+                else:
+                    count["disagree"] += 1
+                    self.disagreements.append(
+                        f"{corpus} on {on}: Python {expected}, CQL {got}\n"
+                        + json.dumps(bundle, indent=1)
+                    )
+
+    def report(self) -> str:
+        return "\n".join(
+            f"{corpus}: {n['agree']} agree, {n['disagree']} disagree, "
+            f"{n['refused']} refused by the reader"
+            for corpus, n in self.counts.items()
+        )
