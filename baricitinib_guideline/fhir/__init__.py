@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ._library import LIBRARY_NAME, LIBRARY_URL, libraries, value_sets
+from ._library import LIBRARY_NAME, LIBRARY_URL, cql_files, libraries, value_sets
 from ._read import Ignored, PatientReading, patient_from_fhir, read_patient
 from ._terminology import ServerTerminology, Terminology, ValueSetTerminology
 from ._write import (
@@ -36,6 +36,7 @@ __all__ = [
     "ValueSetTerminology",
     "arrow_code_system",
     "citations",
+    "cql_files",
     "evidence",
     "libraries",
     "medication_request",

@@ -20,7 +20,7 @@ from ..errors import InvalidInputError
 from ..knowledge import KNOWLEDGE_VERSION
 from ..knowledge import codes as c
 from ..model.enums import RiskFactor
-from ._write import CANONICAL_BASE, _finish
+from ._write import CANONICAL_BASE, LIBRARY_NAME, LIBRARY_URL, _finish
 
 __all__ = [
     "ICD10_RULES",
@@ -32,8 +32,6 @@ __all__ = [
     "value_sets",
 ]
 
-LIBRARY_NAME: Final = "BaricitinibDosing"
-LIBRARY_URL: Final = f"{CANONICAL_BASE}:Library:{LIBRARY_NAME}"
 FHIR_HELPERS: Final = ("FHIRHelpers", "4.0.1")
 FHIR_HELPERS_URL: Final = "http://hl7.org/fhir/Library/FHIRHelpers"
 
