@@ -164,9 +164,13 @@ def _pregnancy(record: _Record) -> None:
             "clinicalStatus": {
                 "coding": [{"system": CLINICAL, "code": rng.choice(["active", "resolved"])}]
             },
-            "code": {"coding": [{"system": c.SNOMED, "code": rng.choice(["77386006", "72892002"])}]},
+            "code": {
+                "coding": [{"system": c.SNOMED, "code": rng.choice(["77386006", "72892002"])}]
+            },
             "subject": record.subject(),
-            "onsetDateTime": (record.on - dt.timedelta(days=rng.choice([-10, 0, 100]))).isoformat(),
+            "onsetDateTime": (
+                record.on - dt.timedelta(days=rng.choice([-10, 0, 100]))
+            ).isoformat(),
         }
         if rng.random() < 0.5:
             end = record.on + dt.timedelta(days=rng.choice([-40, -1, 0, 1, 30]))
@@ -206,7 +210,11 @@ def _medication(record: _Record) -> None:
     status = rng.choice(["active", "active", "on-hold", "completed", "stopped"])
     code = rng.choice([*c.PROBENECID, c.Code(c.ATC, "M01AE01", "ibuprofen")])
     concept = {"coding": [{"system": code.system, "code": code.code}]}
-    resource: dict[str, Any] = {"resourceType": kind, "status": status, "subject": record.subject()}
+    resource: dict[str, Any] = {
+        "resourceType": kind,
+        "status": status,
+        "subject": record.subject(),
+    }
     if kind == "MedicationRequest":
         resource["intent"] = "order"
     if rng.random() < 0.3:
@@ -223,7 +231,11 @@ def record(rng: random.Random, ident: str, on: dt.date = ON) -> dict[str, Any]:
         [12, 23, 24, 25, 60, 120, 215, 216, 217, 400, 779, 780, 781, rng.randrange(24, 1000)]
     )
     born = add_months(on, -months) + dt.timedelta(days=rng.choice([0, 0, 0, 1, -1]))
-    patient: dict[str, Any] = {"resourceType": "Patient", "id": ident, "birthDate": born.isoformat()}
+    patient: dict[str, Any] = {
+        "resourceType": "Patient",
+        "id": ident,
+        "birthDate": born.isoformat(),
+    }
     gender = rng.choice(["female", "male", "female", "male", "other", "unknown", None])
     if gender is not None:
         patient["gender"] = gender

@@ -73,7 +73,7 @@ def pytest_configure(config: pytest.Config) -> None:
                 keep("record", on, record)
         return original_read(resources, **options)
 
-    api.recommend = recommend  # type: ignore[assignment]
-    bg.recommend = recommend  # type: ignore[attr-defined]
-    _read.read_patient = read_patient  # type: ignore[assignment]
-    fhir.read_patient = read_patient  # type: ignore[assignment]
+    api.recommend = recommend
+    bg.recommend = recommend
+    _read.read_patient = read_patient
+    fhir.read_patient = read_patient

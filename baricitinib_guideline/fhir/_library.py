@@ -140,7 +140,9 @@ VALUE_SETS: Final[tuple[ValueSetSpec, ...]] = (
 """Every value set the logic library names, built from ``knowledge.codes``."""
 
 ICD10_RULES: Final[dict[RiskFactor, c.ConditionCodes]] = {
-    risk: codes for risk, codes in c.CONDITIONS.items() if codes.icd10_prefixes or codes.icd10_range
+    risk: codes
+    for risk, codes in c.CONDITIONS.items()
+    if codes.icd10_prefixes or codes.icd10_range
 }
 """The ICD-10 prefixes and ranges the CQL states as rules (a value set cannot hold a prefix)."""
 
@@ -183,8 +185,14 @@ _LOGIC_LIBRARY: Final = {
         }
     ]
 }
-_DATA_TYPES: Final = ("Patient", "Observation", "Condition", "MedicationRequest",
-                      "MedicationStatement", "Medication")  # fmt: skip
+_DATA_TYPES: Final = (
+    "Patient",
+    "Observation",
+    "Condition",
+    "MedicationRequest",
+    "MedicationStatement",
+    "Medication",
+)
 
 
 def _cql_version(text: str) -> str:
@@ -299,7 +307,8 @@ def value_sets(terminology: object = None) -> list[dict[str, Any]]:
             "status": "active",
             "compose": {
                 "include": [
-                    {"system": system, "concept": concepts} for system, concepts in includes.items()
+                    {"system": system, "concept": concepts}
+                    for system, concepts in includes.items()
                 ]
             },
             "expansion": {
@@ -311,4 +320,3 @@ def value_sets(terminology: object = None) -> list[dict[str, Any]]:
         lines = [f"{item['system']} {item['code']}" for item in codes.values()]
         found.append(_finish(resource, spec.name, lines))
     return found
-
