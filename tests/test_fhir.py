@@ -653,7 +653,9 @@ def test_plan_definition_numbers_come_from_the_knowledge_base() -> None:
     assert f'"Weight kg" < {chapter.CHILD_HIGH_WEIGHT_KG:g}' in low
     risk = _cql_definition(doses["dose-risk-reduced"]["condition"][0]["expression"]["expression"])
     assert '"Aged 65 or over"' in risk
-    assert f">= {chapter.OLDER_ADULT_AGE_MONTHS // 12:g} * 12" in _cql_definition("Aged 65 or over")
+    assert f">= {chapter.OLDER_ADULT_AGE_MONTHS // 12:g} * 12" in _cql_definition(
+        "Aged 65 or over"
+    )
     monitoring = fhir.plan_definition()["action"][2]
     assert {a["code"][0]["coding"][0]["code"] for a in monitoring["action"] if "code" in a} >= {
         "58410-2",
