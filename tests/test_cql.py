@@ -287,3 +287,39 @@ def test_a_changed_rule_is_caught(tmp_path: pathlib.Path) -> None:
     assert shipped[0]["edge"]["Status"] == "RECOMMENDED"
     (moved,) = cql_support.run([(on, [bundle])], elm_dir=changed)
     assert moved[0]["edge"]["Status"] == "NOT_RECOMMENDED"
+
+
+def test_the_command_line_writes_what_an_engine_runs(tmp_path: pathlib.Path) -> None:
+    from baricitinib_guideline.cli import main
+
+    folder = tmp_path / "out"
+    assert main(["fhir", "--cql", str(folder)]) == 0
+    names = sorted(path.name for path in folder.iterdir())
+    assert {
+        "BaricitinibDosing.cql",
+        "BaricitinibDosing.json",
+        "FHIRHelpers-4.0.1.cql",
+        "FHIRHelpers-4.0.1.json",
+    } <= set(names)
+    value_sets = [
+        json.loads((folder / name).read_text("utf-8"))
+        for name in names
+        if name.startswith("ValueSet-")
+    ]
+    assert len(value_sets) == len(_library.VALUE_SETS)
+    on = cql_corpus.ON
+    child = bg.Patient(age=bg.Q_(9, "year"), weight=bg.Q_(31, "kg"))
+    bundle = fhir.patient_bundle(child, on=on, patient_id="child")
+    ((rows, _),) = cql_support.run([(on, [bundle])], value_sets=value_sets, elm_dir=folder)
+    assert (rows["child"]["Status"], rows["child"]["DoseMg"]) == ("RECOMMENDED", 4)
+
+
+def test_the_command_line_names_a_folder_it_cannot_write(
+    tmp_path: pathlib.Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from baricitinib_guideline.cli import main
+
+    blocker = tmp_path / "file"
+    blocker.write_text("", encoding="utf-8")
+    assert main(["fhir", "--cql", str(blocker / "sub")]) == 2
+    assert "--cql: cannot write to" in capsys.readouterr().err
