@@ -22,8 +22,8 @@ import time
 
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent.parent))
 
-from baricitinib_guideline import api, fhir, recommend  # noqa: E402
-from tests import cql_corpus, cql_support  # noqa: E402
+from baricitinib_guideline import api, fhir, recommend
+from tests import cql_corpus, cql_support
 
 
 def main() -> None:
