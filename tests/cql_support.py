@@ -26,22 +26,37 @@ _FILES = ("package.json", "package-lock.json", "translate.mjs", "run.mjs")
 
 
 def tools() -> pathlib.Path:
-    """The folder holding the CQL tools with their packages installed."""
+    """The folder holding the CQL tools with their packages installed.
+
+    Installed once per lock file into a folder of its own, then moved into
+    place whole, so that runs side by side never see a half-installed folder.
+    """
     lock = (TOOLS / "package-lock.json").read_bytes()
     digest = hashlib.sha256(lock).hexdigest()[:16]
-    base = os.environ.get("BARICITINIB_CQL_CACHE") or tempfile.gettempdir()
-    folder = pathlib.Path(base) / f"baricitinib-guideline-cql-{digest}"
-    folder.mkdir(parents=True, exist_ok=True)
-    for name in _FILES:
-        shutil.copyfile(TOOLS / name, folder / name)
+    base = pathlib.Path(os.environ.get("BARICITINIB_CQL_CACHE") or tempfile.gettempdir())
+    folder = base / f"baricitinib-guideline-cql-{digest}"
     if not (folder / "node_modules" / ".installed").exists():
+        fresh = base / f"baricitinib-guideline-cql-{digest}.{os.getpid()}"
+        shutil.rmtree(fresh, ignore_errors=True)
+        fresh.mkdir(parents=True)
+        for name in _FILES:
+            shutil.copyfile(TOOLS / name, fresh / name)
         subprocess.run(
             ["npm", "ci", "--no-audit", "--no-fund", "--loglevel=error"],
-            cwd=folder,
+            cwd=fresh,
             check=True,
             capture_output=True,
         )
-        (folder / "node_modules" / ".installed").write_text("ok\n")
+        (fresh / "node_modules" / ".installed").write_text("ok\n")
+        if (folder / "node_modules" / ".installed").exists():
+            shutil.rmtree(fresh, ignore_errors=True)  # another run finished first
+        else:
+            shutil.rmtree(folder, ignore_errors=True)
+            fresh.rename(folder)
+    for name in _FILES:
+        target = folder / name
+        if not target.exists() or target.read_bytes() != (TOOLS / name).read_bytes():
+            shutil.copyfile(TOOLS / name, target)
     return folder
 
 
