@@ -243,7 +243,13 @@ def _assemble(
                 limit=ceiling,
             ),
         )
-    elif current_mg is not None and not decision.current_named and dose != current_mg:
+    elif (
+        current_mg is not None
+        and not decision.current_named
+        and dose != current_mg
+        # above the highest named dose, the first reason already calls the step a reduction
+        and (decision.standard_mg is None or current_mg < decision.standard_mg)
+    ):
         change = "an increase" if dose > current_mg else "a reduction"
         reasons += (
             because_citing(

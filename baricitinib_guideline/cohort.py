@@ -285,27 +285,10 @@ def audit(df: pd.DataFrame) -> pd.DataFrame:
     _range(problems, "current_dose_mg", dose, dose_mg, MAX_DOSE_MG, f"{MAX_DOSE_MG:g} mg", False)
     response = _responses(df, problems)
     sex = _sexes(df, problems)
-    creatinine = _numbers(df, "serum_creatinine_mg_dl", problems)
-    words = f"{MAX_SERUM_CREATININE_MG_DL} mg/dL"
-    _range(
-        problems,
-        "serum_creatinine_mg_dl",
-        creatinine,
-        creatinine,
-        MAX_SERUM_CREATININE_MG_DL,
-        words,
-        False,
-    )
     _contradictions(problems, flags["pregnant"], sex, months)
-    # The clearance the licence's bands see: measured, else estimated (state 2) where the
-    # estimate can be made; state 1: a creatinine without an estimate.
-    estimate = _estimates(age, months, weight, sex, creatinine, renal)
-    clearance = np.where(
-        np.isnan(renal["creatinine_clearance_ml_min"]),
-        estimate,
-        renal["creatinine_clearance_ml_min"],
+    clearance, creatinine, creatinine_state = _creatinine(
+        df, problems, age, months, weight, sex, renal
     )
-    creatinine_state = np.where(~np.isnan(estimate), 2, np.where(np.isnan(creatinine), 0, 1))
 
     # The bands the rules compare, as one integer key (mixed radix); rows that agree on all
     # of them get one answer.
@@ -344,11 +327,13 @@ def audit(df: pd.DataFrame) -> pd.DataFrame:
         key *= 8
         key += part
         key += 1  # every part lies in -1..6
-    # Sex and the creatinine's state, on a key made compact first (so it cannot overflow).
-    key = pd.factorize(key)[0].astype(np.int64)
-    for part in (sex, creatinine_state):
-        key *= 8
-        key += part + 1
+    # Sex and the creatinine's state, on a key made compact first (so it cannot overflow);
+    # a table without them keeps its key.
+    if sex.any() or creatinine_state.any():
+        key = pd.factorize(key)[0].astype(np.int64)
+        for extra in (sex, creatinine_state):
+            key *= 8
+            key += extra + 1
     del parts, dose_codes, months, kg  # only the bands were needed
     valid = ~problems.found
     codes, uniques = pd.factorize(key)
@@ -365,7 +350,7 @@ def audit(df: pd.DataFrame) -> pd.DataFrame:
             row,
             dose[row],
             response[row],
-            (int(sex[row]), creatinine[row]),
+            (int(sex[row]), math.nan if creatinine is None else float(creatinine[row])),
         )
 
     out = df.copy(deep=False)  # only new columns are added: the input stays as it was
@@ -404,10 +389,35 @@ _SEXES: Final = (None, *Sex)
 """Sex by its code in the audit: 0 unknown, then the members in order."""
 
 
+def _creatinine(
+    df: pd.DataFrame,
+    problems: _Problems,
+    age: np.ndarray[Any, Any],
+    months: np.ndarray[Any, Any],
+    weight: np.ndarray[Any, Any],
+    sex: np.ndarray[Any, Any],
+    renal: Mapping[str, np.ndarray[Any, Any]],
+) -> tuple[np.ndarray[Any, Any], np.ndarray[Any, Any] | None, np.ndarray[Any, Any]]:
+    """The clearance the licence's bands see (measured, else estimated), the creatinine
+    column (``None`` when absent), and its state per row: 0 none, 1 given without an
+    estimate, 2 estimated."""
+    measured = renal["creatinine_clearance_ml_min"]
+    if "serum_creatinine_mg_dl" not in df:
+        return measured, None, np.zeros(len(df), dtype=np.int8)
+    creatinine = _numbers(df, "serum_creatinine_mg_dl", problems)
+    words = f"{MAX_SERUM_CREATININE_MG_DL} mg/dL"
+    limit = MAX_SERUM_CREATININE_MG_DL
+    _range(problems, "serum_creatinine_mg_dl", creatinine, creatinine, limit, words, False)
+    estimate = _estimates(age, months, weight, sex, creatinine, renal)
+    clearance = np.where(np.isnan(measured), estimate, measured)
+    state = np.where(~np.isnan(estimate), 2, np.where(np.isnan(creatinine), 0, 1))
+    return clearance, creatinine, state.astype(np.int8)
+
+
 def _sexes(df: pd.DataFrame, problems: _Problems) -> np.ndarray[Any, Any]:
     """A small code per row: 0 unknown (null), 1 FEMALE, 2 MALE; names in any case."""
     if "sex" not in df:
-        return np.zeros(len(df), dtype=np.int64)
+        return np.zeros(len(df), dtype=np.int8)
     codes, uniques = pd.factorize(df["sex"], use_na_sentinel=True)
     names = [None, *Sex.__members__]
     known = [
@@ -416,7 +426,7 @@ def _sexes(df: pd.DataFrame, problems: _Problems) -> np.ndarray[Any, Any]:
     ]
     found = np.array([*known, 0], dtype=np.int64)[codes]
     _flag(problems, found < 0, f"sex: must be one of {', '.join(Sex.__members__)} or null")
-    return np.maximum(found, 0)
+    return np.maximum(found, 0).astype(np.int8)
 
 
 def _contradictions(

@@ -108,6 +108,18 @@ def _structure_enum_set(data: object, kind: Any) -> frozenset[Enum]:
     return frozenset(members)
 
 
+def _is_enum(kind: Any) -> bool:
+    return isinstance(kind, type) and issubclass(kind, Enum)
+
+
+def _structure_enum(data: object, kind: type[Enum]) -> Enum:
+    """A member by its exact name, as JSON writes it; anything else names the members."""
+    if isinstance(data, str) and data in kind.__members__:
+        return kind[data]
+    allowed = ", ".join(kind.__members__)
+    raise InvalidInputError("$", f"{data!r:.60} is not one of {allowed}")
+
+
 def _is_quantity(kind: Any) -> bool:
     return kind is pint.Quantity or get_origin(kind) is pint.Quantity
 
@@ -151,6 +163,7 @@ converter.register_structure_hook(float, _strict_float)
 converter.register_unstructure_hook_func(_is_quantity, _unstructure_quantity)
 converter.register_structure_hook_func(_is_quantity, _structure_quantity)
 converter.register_unstructure_hook_func(_is_enum_set, _unstructure_enum_set)
+converter.register_structure_hook_func(_is_enum, _structure_enum)
 converter.register_structure_hook_func(_is_enum_set, _structure_enum_set)
 
 

@@ -35,13 +35,15 @@ from baricitinib_guideline import cohort
 
 def synthetic(n: int, seed: int = 1) -> pd.DataFrame:
     rng = np.random.default_rng(seed)
+    ages = rng.uniform(0, 100, n)
     return pd.DataFrame(
         {
-            "age_years": rng.uniform(0, 100, n),
+            "age_years": ages,
             "weight_kg": rng.uniform(5, 120, n),
             "risk_vte": rng.random(n) < 0.1,
             "risk_smoking": rng.random(n) < 0.2,
-            "pregnant": rng.random(n) < 0.02,
+            # A pregnancy under 10 years is refused as a contradiction: none is generated.
+            "pregnant": (rng.random(n) < 0.02) & (ages >= 10),
             "creatinine_clearance_ml_min": np.where(
                 rng.random(n) < 0.5, rng.uniform(10, 120, n), np.nan
             ),
@@ -159,6 +161,8 @@ def json_vs_pydantic(number: int) -> None:
         can_become_pregnant: bool | None
         hypersensitivity: bool
         suspected_drug_induced_liver_injury: bool
+        sex: str | None
+        serum_creatinine: Quantity | None
 
     patient = bg.Patient(
         age=bg.Q_(8, "year"),

@@ -717,3 +717,39 @@ def test_where_the_licence_limits_the_dose_no_reason_calls_a_higher_dose_its_lim
         limited = "licence-sets-dose" in codes(result) or "licence-confirms-dose" in codes(result)
         if limited and response is not bg.Response.SUSTAINED_CONTROL:
             assert "current-dose-above-licence" in codes(result), codes(result)
+
+
+def test_json_keeps_the_exact_member_names_it_writes_and_names_the_members() -> None:
+    """Documented choice: JSON, a machine format, reads the names it writes."""
+    text = '{"age": {"value": 40, "unit": "a"}, "sex": "female"}'
+    with pytest.raises(bg.InvalidInputError) as caught:
+        bg.from_json(text, bg.Patient)
+    assert str(caught.value) == "$.sex: 'female' is not one of FEMALE, MALE"
+    assert bg.from_json(text.replace("female", "FEMALE"), bg.Patient).sex is bg.Sex.FEMALE
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["--age", "30y", "--sex", "male", "--pregnant"], "pregnant: is true but sex is MALE"),
+        (["--age", "8y", "--weight", "25kg", "--pregnant"], "age is under 10 years"),
+        (["--age", "60y", "--creatinine", "1.4"], "--creatinine: a bare number (1.4)"),
+        (["--age", "60y", "--creatinine", "1.4kg"], "--creatinine: must be mass per volume"),
+        (["--age", "60y", "--sex", "woman"], "invalid choice"),
+    ],
+    ids=["pregnant-man", "pregnant-child-under-10", "bare-creatinine", "creatinine-in-kg", "sex"],
+)
+def test_the_cli_refuses_contradictions_and_unitless_creatinine_in_one_line(
+    args: list[str], words: str
+) -> None:
+    from .test_cli import assert_fails_in_one_line
+
+    assert_fails_in_one_line(args, words)
+
+
+def test_a_molar_haemoglobin_as_text_is_refused_as_a_quantity_is() -> None:
+    """The library assumes no molar mass for haemoglobin, whichever way the value comes."""
+    for value in ("7.5 mmol/L", Q_(7.5, "mmol/L")):
+        with pytest.raises(bg.InvalidInputError, match="molar units"):
+            bg.Labs(haemoglobin=value)
+    assert bg.Labs(haemoglobin="120 g/L").haemoglobin_g_dl == 12

@@ -13,7 +13,14 @@ import pint
 from attrs import field, frozen
 
 from ..errors import InvalidInputError
-from ..units import QuantityT, bare_number_error, canonical, quantity_from, registry
+from ..units import (
+    QuantityT,
+    bare_number_error,
+    canonical,
+    parse_quantity,
+    quantity_from,
+    registry,
+)
 from ._checks import as_date, as_enum_set, flag, instance_of, member
 from .enums import Comorbidity, RiskFactor, Sex
 
@@ -154,6 +161,9 @@ def _creatinine_mg_dl(value: QuantityT) -> float:
 def _haemoglobin(value: QuantityT | str | None) -> QuantityT | None:
     if value is None:
         return None
+    if isinstance(value, str):
+        with contextlib.suppress(InvalidInputError):
+            value = parse_quantity(value, "haemoglobin", "[substance] / [volume]")
     if isinstance(value, pint.Quantity) and "[substance]" in value.dimensionality:
         raise InvalidInputError(
             "haemoglobin",
