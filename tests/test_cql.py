@@ -323,3 +323,61 @@ def test_the_command_line_names_a_folder_it_cannot_write(
     blocker.write_text("", encoding="utf-8")
     assert main(["fhir", "--cql", str(blocker / "sub")]) == 2
     assert "--cql: cannot write to" in capsys.readouterr().err
+
+
+def test_the_cql_numbers_are_the_knowledge_base_s() -> None:
+    """A threshold or a freshness limit changed in the knowledge base must change the CQL."""
+    from baricitinib_guideline.knowledge import chapter as k
+    from baricitinib_guideline.knowledge import licence as lic
+    from baricitinib_guideline.knowledge.freshness import MAX_AGE
+    from baricitinib_guideline.model.patient import CREATININE_MOLAR_MASS_G_MOL
+
+    def days(concept: str) -> str:
+        return f"{MAX_AGE[concept].days}"
+
+    expected = {
+        "Weight limit days": [f"then {days('weight')} else {days('child_weight')}"],
+        "Creatinine clearance mL/min": [
+            f'"Creatinine clearance"), {days("creatinine_clearance")},'
+        ],
+        "eGFR mL/min": [f'"eGFR"), {days("egfr")})'],
+        "Neutrophils 10*9/L": [f'"Neutrophils"), {days("neutrophils")},'],
+        "Lymphocytes 10*9/L": [f'"Lymphocytes"), {days("lymphocytes")},'],
+        "Haemoglobin g/dL": [f'"Haemoglobin"), {days("haemoglobin")},'],
+        "Creatinine candidates": [f'"Serum creatinine by mass"), {days("serum_creatinine")})'],
+        "Pregnancy status candidates": [f'"Fresh"(R.dated, {days("pregnancy")})'],
+        "Adult": [f">= {k.ADULT_AGE_MONTHS / 12:g} * 12"],
+        "Aged 65 or over": [f">= {k.OLDER_ADULT_AGE_MONTHS / 12:g} * 12"],
+        "Outside licence": [
+            f"< {k.LICENCE_MIN_AGE_MONTHS:g}",
+            f'"Weight kg" < {k.CHILD_MIN_WEIGHT_KG:g}',
+        ],
+        "Standard dose mg": [f"then {k.ADULT_STANDARD_MG}", f">= {k.CHILD_HIGH_WEIGHT_KG:g} then"],
+        "Chapter dose mg": [f"then {k.ADULT_REDUCED_MG}"],
+        "Adult renal stop": [f"< {lic.ADULT_RENAL_NOT_RECOMMENDED_BELOW_ML_MIN:g}"],
+        "Adult renal limit": [f"<= {lic.ADULT_RENAL_REDUCED_UP_TO_ML_MIN:g}"],
+        "Adult clearance needed": [f"< {lic.OTHER_MEASURE_NORMAL_FROM:g}"],
+        "Child renal stop": [f"< {lic.CHILD_EGFR_NO_DATA_BELOW:g}"],
+        "Child renal halving": [f"< {lic.CHILD_EGFR_REDUCED_BELOW:g}"],
+        "Child eGFR needed": [f"< {lic.OTHER_MEASURE_NORMAL_FROM:g}"],
+        "Licence ceiling mg": [
+            f"then {lic.RESTRICTED_ADULT_MG}",
+            f"* {lic.CHILD_RESTRICTION_FACTOR}",
+        ],
+        "Low blood count": [
+            f"< {lic.LYMPHOCYTES_MIN_PER_L / 1e9:g}",
+            f"< {lic.NEUTROPHILS_MIN_PER_L / 1e9:.1f}",
+            f"< {lic.HAEMOGLOBIN_MIN_G_DL:.1f}",
+        ],
+        "Estimated clearance mL/min": [
+            f"({lic.COCKCROFT_GAULT_AGE_FROM:g} -",
+            f'({lic.COCKCROFT_GAULT_DIVISOR:g} * "Serum creatinine mg/dL")',
+            f"then {lic.COCKCROFT_GAULT_FEMALE_FACTOR}",
+            f"{lic.ESTIMATE_DECIMALS}\n    )",
+        ],
+        "Serum creatinine mg/dL": [f"* {CREATININE_MOLAR_MASS_G_MOL} / 10000, 9)"],
+    }
+    for name, pieces in expected.items():
+        body = _definition(name)
+        for piece in pieces:
+            assert piece in body, (name, piece)
