@@ -190,6 +190,17 @@ def test_the_libraries_carry_cql_and_elm_and_say_what_they_need() -> None:
     assert "http://hl7.org/fhir/Library/FHIRHelpers|4.0.1" in depends
     assert {spec.url for spec in _library.VALUE_SETS} <= depends
     assert {"Observation", "Condition", "Patient"} <= {d["type"] for d in logic["dataRequirement"]}
+    filtered = {
+        (need["type"], item["valueSet"])
+        for need in logic["dataRequirement"]
+        for item in need.get("codeFilter", [])
+    }
+    # every value set the CQL filters observations or conditions by is a data requirement
+    for kind, name in re.findall(
+        r'"All (observations|conditions)" \w+ where \w+\.code in "([^"]+)"', SOURCE
+    ):
+        url = next(spec.url for spec in _library.VALUE_SETS if spec.name == name)
+        assert ("Observation" if kind == "observations" else "Condition", url) in filtered, name
 
 
 def test_the_plan_definition_names_the_library_and_its_definitions() -> None:

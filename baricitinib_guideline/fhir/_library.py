@@ -185,14 +185,45 @@ _LOGIC_LIBRARY: Final = {
         }
     ]
 }
-_DATA_TYPES: Final = (
-    "Patient",
-    "Observation",
-    "Condition",
-    "MedicationRequest",
-    "MedicationStatement",
-    "Medication",
-)
+# What the library reads, by resource type and the value set its codes must be in.
+_READ_BY: Final[dict[str, tuple[str, str]]] = {
+    "weight": ("Observation", "code"),
+    "creatinine-clearance": ("Observation", "code"),
+    "egfr": ("Observation", "code"),
+    "neutrophils": ("Observation", "code"),
+    "lymphocytes": ("Observation", "code"),
+    "haemoglobin": ("Observation", "code"),
+    "serum-creatinine-mass": ("Observation", "code"),
+    "serum-creatinine-amount": ("Observation", "code"),
+    "pregnancy-status": ("Observation", "code"),
+    "systemic-candidate": ("Observation", "code"),
+    "hypersensitivity": ("Observation", "code"),
+    "breastfeeding": ("Observation", "code"),
+    "severe-hepatic-impairment": ("Observation", "code"),
+    "suspected-drug-induced-liver-injury": ("Observation", "code"),
+    "pregnancy-conditions": ("Condition", "code"),
+    "risk-vte": ("Condition", "code"),
+    "risk-mace": ("Condition", "code"),
+    "risk-malignancy": ("Condition", "code"),
+    "risk-chronic-or-recurrent-infection": ("Condition", "code"),
+}
+
+
+def _data_requirements() -> list[dict[str, Any]]:
+    found: list[dict[str, Any]] = [{"type": "Patient"}]
+    for spec in VALUE_SETS:
+        if spec.id in _READ_BY:
+            kind, path = _READ_BY[spec.id]
+            found.append({"type": kind, "codeFilter": [{"path": path, "valueSet": spec.url}]})
+    # Conditions coded in ICD-10 are read by prefix, so every Condition is read.
+    found.append({"type": "Condition"})
+    probenecid = next(spec.url for spec in VALUE_SETS if spec.id == "probenecid")
+    for kind in ("MedicationRequest", "MedicationStatement"):
+        found.append(
+            {"type": kind, "codeFilter": [{"path": "medication", "valueSet": probenecid}]}
+        )
+    found.append({"type": "Medication", "codeFilter": [{"path": "code", "valueSet": probenecid}]})
+    return found
 
 
 def _cql_version(text: str) -> str:
@@ -241,7 +272,7 @@ def libraries() -> list[dict[str, Any]]:
             {"name": "Status", "use": "out", "min": 0, "max": "1", "type": "string"},
             {"name": "DoseMg", "use": "out", "min": 0, "max": "1", "type": "decimal"},
         ],
-        "dataRequirement": [{"type": kind} for kind in _DATA_TYPES],
+        "dataRequirement": _data_requirements(),
         "content": _attachments(LIBRARY_NAME),
     }
     helper: dict[str, Any] = {
