@@ -103,8 +103,11 @@ class _Record:
         return resource
 
     def subject(self) -> dict[str, str]:
-        if self.rng.random() < 0.05:
+        draw = self.rng.random()
+        if draw < 0.05:
             return {"reference": "Patient/someone-else"}
+        if draw < 0.1:
+            return {"reference": f"https://ehr.example/fhir/Patient/{self.ident}/_history/2"}
         return {"reference": f"Patient/{self.ident}"}
 
     def observation(self, code: c.Code, value: dict[str, Any], when: str | None = None) -> None:
@@ -116,10 +119,23 @@ class _Record:
                 "status": status,
                 "code": {"coding": [{"system": code.system, "code": code.code}]},
                 "subject": self.subject(),
-                "effectiveDateTime": when or _when(rng, self.on),
+                **self.effective(when or _when(rng, self.on)),
                 **value,
             }
         )
+
+    def effective(self, when: str) -> dict[str, Any]:
+        """When, as EHRs write it: a date-time, an instant, a period's end, or only issued."""
+        draw = self.rng.random()
+        if draw < 0.8:
+            return {"effectiveDateTime": when}
+        if draw < 0.85 and "T" in when:
+            return {"effectiveInstant": when}
+        if draw < 0.9:
+            return {"effectivePeriod": {"start": "2020-01-01", "end": when}}
+        if draw < 0.95:
+            return {"effectivePeriod": {"start": "2020-01-01"}, "issued": when}
+        return {"issued": when} if "T" in when else {"effectiveDateTime": when[:7]}
 
 
 def _quantities(record: _Record, concept: str) -> None:
