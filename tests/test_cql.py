@@ -392,3 +392,30 @@ def test_the_cql_numbers_are_the_knowledge_base_s() -> None:
         body = _definition(name)
         for piece in pieces:
             assert piece in body, (name, piece)
+
+
+def test_with_a_terminology_the_engine_places_finer_codes_as_the_reader_does() -> None:
+    on = cql_corpus.ON
+    finer = "254837009"  # malignant neoplasm of breast, below malignant neoplastic disease
+    terminology = fhir.ValueSetTerminology({f"{c.SNOMED}|363346000": [f"{c.SNOMED}|{finer}"]})
+    bundle = fhir.patient_bundle(bg.Patient(age=bg.Q_(40, "year")), on=on, patient_id="t1")
+    bundle["entry"].append(
+        {
+            "resource": {
+                "resourceType": "Condition",
+                "id": "t1-cancer",
+                "code": {"coding": [{"system": c.SNOMED, "code": finer}]},
+                "subject": {"reference": "Patient/t1"},
+            }
+        }
+    )
+    placed = bg.recommend(fhir.read_patient(bundle, on=on, terminology=terminology).patient)
+    plain = bg.recommend(fhir.read_patient(bundle, on=on).patient)
+    assert placed.regimen is not None
+    assert placed.regimen.dose_mg == 2
+    assert plain.regimen is not None
+    assert plain.regimen.dose_mg == 4
+    ((with_terms, _),) = cql_support.run([(on, [bundle])], fhir.value_sets(terminology))
+    ((without, _),) = cql_support.run([(on, [bundle])])
+    assert with_terms["t1"]["DoseMg"] == 2
+    assert without["t1"]["DoseMg"] == 4
