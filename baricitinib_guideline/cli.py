@@ -67,7 +67,7 @@ EXAMPLES = """examples:
   baricitinib-guideline omop-audit cdm.duckdb --on 2026-11-01   (extra: omop)
 """
 
-SUBCOMMANDS = ("dose", "screening", "monitoring", "evidence", "explain", "statements")
+SUBCOMMANDS = ("dose", "screening", "monitoring", "evidence", "explain", "statements", "fhir")
 
 
 def _patient_options() -> _Parser:
@@ -199,6 +199,12 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub.add_parser(
         "statements", parents=[json_option], help="every statement of the knowledge base"
+    )
+    fhir_command = sub.add_parser(
+        "fhir", help="the rules as CQL: the libraries (CQL and ELM JSON) and their ValueSets"
+    )
+    fhir_command.add_argument(
+        "--cql", required=True, metavar="DIR", help="folder to write the CQL, ELM and ValueSets to"
     )
     # Commands of the optional extras: listed here, parsed by their own modules.
     for name, (_, _, extra) in _EXTRA_COMMANDS.items():
@@ -687,7 +693,31 @@ def _statements(parser: argparse.ArgumentParser, args: argparse.Namespace, raw: 
     return "\n".join(f"{e.id}  [{e.source.cite()}]  {e.text}" for e in entries)
 
 
+def _fhir(parser: argparse.ArgumentParser, args: argparse.Namespace, raw: list[str]) -> str:
+    """Write the CQL libraries, their ELM JSON and the ValueSets they name into ``--cql``."""
+    import json
+    import pathlib
+
+    from . import fhir
+
+    folder = pathlib.Path(args.cql)
+    files = dict(fhir.cql_files())
+    for resource in fhir.value_sets():
+        text = json.dumps(resource, ensure_ascii=False, indent=2) + "\n"
+        files[f"ValueSet-{resource['id']}.json"] = text.encode("utf-8")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        for name, data in files.items():
+            (folder / name).write_bytes(data)
+    except OSError as exc:
+        raise InvalidInputError(
+            "--cql", f"cannot write to {args.cql!r} ({exc.strerror})"
+        ) from None
+    return "\n".join(str(folder / name) for name in files)
+
+
 _COMMANDS = {
+    "fhir": _fhir,
     "dose": _dose,
     "screening": _screening,
     "monitoring": _monitoring,

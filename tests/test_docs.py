@@ -47,7 +47,15 @@ def test_every_statement_appears_on_the_explanation_page(built: pathlib.Path) ->
 
 def test_the_cli_page_is_the_parsers_help(built: pathlib.Path) -> None:
     page = html.unescape(re.sub(r"<[^>]+>", "", (built / "cli.html").read_text(encoding="utf-8")))
-    for command in ("dose", "screening", "monitoring", "evidence", "explain", "statements"):
+    for command in (
+        "dose",
+        "screening",
+        "monitoring",
+        "evidence",
+        "explain",
+        "statements",
+        "fhir",
+    ):
         assert f"usage: baricitinib-guideline {command}" in page
     # The extras' commands with their own options (issue 19, item 12).
     assert "usage: baricitinib-guideline serve" in page

@@ -5,6 +5,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import json
+import re
 import subprocess
 import sys
 from fractions import Fraction
@@ -646,12 +647,14 @@ def test_plan_definition_numbers_come_from_the_knowledge_base() -> None:
     assert (
         doses["dose-child-low"]["title"] == f"Baricitinib {chapter.CHILD_LOW_MG:g} mg once daily"
     )
-    low = doses["dose-child-low"]["condition"][0]["expression"]["expression"]
-    assert f">= {chapter.CHILD_MIN_WEIGHT_KG:g} 'kg'" in low
-    assert f"< {chapter.CHILD_HIGH_WEIGHT_KG:g} 'kg'" in low
-    assert (
-        f">= {chapter.OLDER_ADULT_AGE_MONTHS // 12:g} or"
-        in doses["dose-risk-reduced"]["condition"][0]["expression"]["expression"]
+    # The bands' numbers are the CQL library's, which the actions name.
+    low = _cql_definition(doses["dose-child-low"]["condition"][0]["expression"]["expression"])
+    assert f'"Weight kg" >= {chapter.CHILD_MIN_WEIGHT_KG:g}' in low
+    assert f'"Weight kg" < {chapter.CHILD_HIGH_WEIGHT_KG:g}' in low
+    risk = _cql_definition(doses["dose-risk-reduced"]["condition"][0]["expression"]["expression"])
+    assert '"Aged 65 or over"' in risk
+    assert f">= {chapter.OLDER_ADULT_AGE_MONTHS // 12:g} * 12" in _cql_definition(
+        "Aged 65 or over"
     )
     monitoring = fhir.plan_definition()["action"][2]
     assert {a["code"][0]["coding"][0]["code"] for a in monitoring["action"] if "code" in a} >= {
@@ -820,3 +823,11 @@ def test_cli_proposal_without_a_regimen_is_null(capsys: pytest.CaptureFixture[st
 
     assert main(["--age", "30y", "--pregnant", "--fhir-out", "--subject", "Patient/x"]) == 0
     assert capsys.readouterr().out.strip() == "null"
+
+
+def _cql_definition(name: str) -> str:
+    """The body of a definition of the shipped CQL library."""
+    source = fhir.cql_files()["BaricitinibDosing.cql"].decode("utf-8")
+    found = re.search(rf'^define "{re.escape(name)}":\n?(.*?)(?=^define |\Z)', source, re.M | re.S)
+    assert found is not None, name
+    return found.group(1)

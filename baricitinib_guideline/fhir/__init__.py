@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ._library import LIBRARY_NAME, LIBRARY_URL, cql_files, libraries, value_sets
 from ._read import Ignored, PatientReading, patient_from_fhir, read_patient
 from ._terminology import ServerTerminology, Terminology, ValueSetTerminology
 from ._write import (
@@ -26,6 +27,8 @@ from ._write import (
 __all__ = [
     "ARROW_SYSTEM",
     "CANONICAL_BASE",
+    "LIBRARY_NAME",
+    "LIBRARY_URL",
     "Ignored",
     "PatientReading",
     "ServerTerminology",
@@ -33,13 +36,16 @@ __all__ = [
     "ValueSetTerminology",
     "arrow_code_system",
     "citations",
+    "cql_files",
     "evidence",
+    "libraries",
     "medication_request",
     "patient_bundle",
     "patient_from_fhir",
     "plan_definition",
     "read_patient",
     "validate",
+    "value_sets",
 ]
 
 

@@ -52,6 +52,9 @@ CANONICAL_BASE: Final = "urn:baricitinib-guideline"
 """The base of the canonical URLs of what the library publishes (a URN: it is not served)."""
 ARROW_SYSTEM: Final = f"{CANONICAL_BASE}:CodeSystem:euroguiderm-arrows"
 PLAN_URL: Final = f"{CANONICAL_BASE}:PlanDefinition:baricitinib-atopic-eczema"
+LIBRARY_NAME: Final = "BaricitinibDosing"
+"""The CQL logic library of the starting decision (``fhir.libraries()``)."""
+LIBRARY_URL: Final = f"{CANONICAL_BASE}:Library:{LIBRARY_NAME}"
 
 _TERMINOLOGY: Final = "http://terminology.hl7.org/CodeSystem"
 STRENGTH_EXTENSION: Final = "http://hl7.org/fhir/StructureDefinition/cqf-strengthOfRecommendation"
@@ -406,11 +409,20 @@ def _strength_extensions(strength: Strength, certainty: Certainty) -> list[dict[
     return found
 
 
-def _applicability(description: str, cql: str) -> dict[str, Any]:
+def _applicability(description: str, definition: str) -> dict[str, Any]:
+    """A condition naming a definition of the logic library (``text/cql-identifier``)."""
     return {
         "kind": "applicability",
-        "expression": {"description": description, "language": "text/cql", "expression": cql},
+        "expression": {
+            "description": description,
+            "language": "text/cql-identifier",
+            "expression": definition,
+            "reference": LIBRARY_URL,
+        },
     }
+
+
+_DOSE_PATH: Final = "dosage[0].doseAndRate[0].doseQuantity.value"
 
 
 def _documentation(source: Source) -> list[dict[str, Any]]:
@@ -427,30 +439,28 @@ def _dose_actions() -> list[dict[str, Any]]:
             k.CHILD_LOW_MG,
             f"Children {youngest} to under {adult} years weighing {k.CHILD_MIN_WEIGHT_KG:g} kg "
             f"to under {k.CHILD_HIGH_WEIGHT_KG:g} kg",
-            f'AgeInYears() >= {youngest} and AgeInYears() < {adult} and "Body weight" >= '
-            f"{k.CHILD_MIN_WEIGHT_KG:g} 'kg' and \"Body weight\" < {k.CHILD_HIGH_WEIGHT_KG:g} 'kg'",
+            "Child 10 to under 30 kg",
         ),
         (
             "dose.child.high",
             k.CHILD_HIGH_MG,
             f"Children {youngest} to under {adult} years weighing {k.CHILD_HIGH_WEIGHT_KG:g} kg "
             "or more",
-            f'AgeInYears() >= {youngest} and AgeInYears() < {adult} and "Body weight" >= '
-            f"{k.CHILD_HIGH_WEIGHT_KG:g} 'kg'",
+            "Child 30 kg or more",
         ),
         (
             "dose.adult.standard",
             k.ADULT_STANDARD_MG,
             f"Adults under {older} years without a higher risk of VTE, MACE or malignancy and "
             "without chronic or recurrent infections",
-            f'AgeInYears() >= {adult} and AgeInYears() < {older} and not "Higher risk group"',
+            "Adult without a higher risk",
         ),
         (
             "dose.risk.reduced",
             k.ADULT_REDUCED_MG,
             f"Adults aged {older} or more, at higher risk of VTE, MACE or malignancy, or with "
             "chronic or recurrent infections",
-            f'AgeInYears() >= {adult} and (AgeInYears() >= {older} or "Higher risk group")',
+            "Adult aged 65 or more or at higher risk",
         ),
     ]
     actions = []
@@ -462,7 +472,22 @@ def _dose_actions() -> list[dict[str, Any]]:
                 "title": f"Baricitinib {_number(mg)} mg once daily",
                 "description": f"{who}: {_number(mg)} mg once daily.",
                 "documentation": _documentation(source),
-                "condition": [_applicability(who, cql)],
+                "condition": [
+                    _applicability(who, cql),
+                    _applicability("The licence allows a regimen", "Recommended"),
+                ],
+                # The dose for this patient: the band's, or lower where the licence caps it.
+                "dynamicValue": [
+                    {
+                        "path": _DOSE_PATH,
+                        "expression": {
+                            "description": "The once-daily dose in mg",
+                            "language": "text/cql-identifier",
+                            "expression": "DoseMg",
+                            "reference": LIBRARY_URL,
+                        },
+                    }
+                ],
             }
         )
     return actions
@@ -505,6 +530,7 @@ def plan_definition() -> dict[str, Any]:
         },
         "status": "active",
         "description": headline.text,
+        "library": [LIBRARY_URL],
         "topic": [_concept(c.ATOPIC_DERMATITIS)],
         "relatedArtifact": [
             {"type": "citation", "display": GUIDELINE_EDITION, "citation": GUIDELINE_EDITION},
@@ -521,7 +547,7 @@ def plan_definition() -> dict[str, Any]:
                 "condition": [
                     _applicability(
                         "Atopic eczema in a candidate for systemic treatment",
-                        '"Atopic eczema" and "Candidate for systemic treatment"',
+                        "Is systemic candidate",
                     )
                 ],
                 "action": _dose_actions(),
