@@ -137,13 +137,52 @@ def profile(requests: int) -> bytes:
     return answer
 
 
-class Bare:
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class _Server:
+    """A server in its own process on a free loopback port; ready once ``_probe`` answers."""
+
+    name = "the server"
+    port: int
+    process: subprocess.Popen[bytes]
+
+    def _probe(self, base: str) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> str:
+        base = f"http://127.0.0.1:{self.port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                self._probe(base)
+                return base
+            except httpx.TransportError:
+                if time.monotonic() > deadline or self.process.poll() is not None:
+                    self.__exit__()
+                    raise RuntimeError(f"{self.name} did not start") from None
+                time.sleep(0.1)
+
+    def __exit__(self, *_: object) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+class Bare(_Server):
     """The bare baseline app under uvicorn, in its own process on a free loopback port."""
 
+    name = "the bare app"
+
     def __init__(self, answer_file: pathlib.Path) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        self.port = _free_port()
         command = [
             sys.executable,
             "-m",
@@ -167,35 +206,17 @@ class Bare:
             stderr=subprocess.DEVNULL,
         )
 
-    def __enter__(self) -> str:
-        base = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.post(base + PATH, json=BODY, timeout=1)
-                return base
-            except httpx.TransportError:
-                if time.monotonic() > deadline or self.process.poll() is not None:
-                    self.__exit__()
-                    raise RuntimeError("the bare app did not start") from None
-                time.sleep(0.1)
-
-    def __exit__(self, *_: object) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+    def _probe(self, base: str) -> None:
+        httpx.post(base + PATH, json=BODY, timeout=1)
 
 
-class Served:
+class Served(_Server):
     """The service in its own process (``baricitinib-guideline serve``) on a free loopback port."""
 
+    name = "the service"
+
     def __init__(self, *options: str) -> None:
-        with socket.socket() as probe:
-            probe.bind(("127.0.0.1", 0))
-            self.port = probe.getsockname()[1]
+        self.port = _free_port()
         base = f"http://127.0.0.1:{self.port}"
         options = tuple(option.replace("{base}", base) for option in options)
         command = [
@@ -210,26 +231,8 @@ class Served:
             [*command, *options], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
         )
 
-    def __enter__(self) -> str:
-        base = f"http://127.0.0.1:{self.port}"
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                httpx.get(base + "/", timeout=1)
-                return base
-            except httpx.TransportError:
-                if time.monotonic() > deadline or self.process.poll() is not None:
-                    self.__exit__()
-                    raise RuntimeError("the service did not start") from None
-                time.sleep(0.1)
-
-    def __exit__(self, *_: object) -> None:
-        self.process.terminate()
-        try:
-            self.process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            self.process.kill()
-            self.process.wait()
+    def _probe(self, base: str) -> None:
+        httpx.get(base + "/", timeout=1)
 
 
 async def measure(
