@@ -19,7 +19,7 @@ import cattrs
 import pint
 from cattrs.preconf.json import make_converter
 
-from ._json import load_text
+from ._json import load_text, unique_keys
 from .errors import InvalidInputError
 from .knowledge import KNOWLEDGE_VERSION
 from .model.core import DoseOption, DoseRecommendation, Reason, Regimen, Source
@@ -247,16 +247,6 @@ def _path_error(exc: cattrs.BaseValidationError) -> InvalidInputError:
     return InvalidInputError(path or "$", rule or message)
 
 
-def _no_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """A JSON object whose keys are each given once (JSON would silently keep the last)."""
-    data: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in data:
-            raise InvalidInputError("$", f"key {key!r:.40} appears twice")
-        data[key] = value
-    return data
-
-
 def _item_class(cls: object) -> type | None:
     """``C`` for ``tuple[C, ...]`` with a public ``C``; ``None`` otherwise."""
     args = get_args(cls)
@@ -270,7 +260,7 @@ def _parse(text: object) -> object:
         return dict(text)
     if not isinstance(text, str | bytes | bytearray):
         raise InvalidInputError("$", f"JSON text must be a string, got {type(text).__name__}")
-    return load_text(text, "$", MAX_JSON_CHARS, _no_duplicate_keys)
+    return load_text(text, "$", MAX_JSON_CHARS, unique_keys)
 
 
 def _version(data: dict[str, Any]) -> None:

@@ -16,10 +16,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
 
-from .._json import load_text
+from .._json import load_text, unique_keys
 from ..errors import InvalidInputError
 from ..knowledge import codes as c
-from ._request import unique_keys
 
 MAX_UPSTREAM_BYTES: Final = 8 * 1024 * 1024
 """The most read from the FHIR server for one key (one answer, or all pages of a search)."""

@@ -16,7 +16,7 @@ from typing import Any, Final
 from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 
-from .._json import load_text
+from .._json import load_text, unique_keys
 from ..errors import InvalidInputError
 from ._orders import OrderReader
 
@@ -33,16 +33,6 @@ class BadRequest(Exception):
 
 class Unobtainable(Exception):
     """Data the service requires (the patient) can be had neither from prefetch nor the server."""
-
-
-def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
-    """A JSON object's pairs, refusing a key given twice (never last-wins)."""
-    found: dict[str, Any] = {}
-    for key, value in pairs:
-        if key in found:
-            raise InvalidInputError("body", f"the key {key[:40]!r} is given twice in one object")
-        found[key] = value
-    return found
 
 
 def _depth_ok(data: object) -> bool:
