@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import Any
 
 from .errors import InvalidInputError
@@ -38,6 +39,16 @@ def load_text(
         raise
     except (ValueError, RecursionError) as exc:
         raise InvalidInputError(field, f"not valid JSON ({type(exc).__name__})") from None
+
+
+def load_file(path: str | Path, field: str, limit: int) -> object:
+    """JSON from a file of at most ``limit`` bytes (a larger one, or a device that never
+    ends, is refused after reading ``limit + 1`` bytes), as :func:`load_text` reads it."""
+    with Path(path).open("rb") as handle:
+        raw = handle.read(limit + 1)
+    if len(raw) > limit:
+        raise InvalidInputError(field, f"larger than {limit} bytes")
+    return load_text(raw, field, limit)
 
 
 def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
-from .._json import load_text
+from .._json import load_file
 from ..errors import InvalidInputError
 from ..knowledge import codes as c
 from ..units import canonical, frozen_quantity, parse_unit, quantity_from
@@ -70,15 +70,10 @@ def load_medication_codes(source: str | Path | Mapping[str, Any]) -> tuple[Medic
     """``{"codes": [{"code": "system|code", "strength_mg": 2}, ...]}`` from a file or mapping."""
     data: Any = source
     if not isinstance(source, Mapping):
-        path = Path(source)
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_CODES_FILE_BYTES + 1)
-        if len(raw) > MAX_CODES_FILE_BYTES:
-            raise ValueError(f"{path.name}: larger than {MAX_CODES_FILE_BYTES} bytes")
         try:
-            data = load_text(raw, "medication codes", MAX_CODES_FILE_BYTES)
+            data = load_file(source, "medication codes", MAX_CODES_FILE_BYTES)
         except InvalidInputError as error:
-            raise ValueError(f"{path.name}: {error.rule}") from None
+            raise ValueError(f"{Path(source).name}: {error.rule}") from None
     listed = data.get("codes") if isinstance(data, Mapping) else None
     if not isinstance(listed, list):
         raise ValueError('the medication-codes file needs {"codes": [{"code": "system|code"}]}')

@@ -26,7 +26,7 @@ from typing import Any, Final
 
 import jwt
 
-from .._json import load_text
+from .._json import load_file, load_text
 from ..errors import InvalidInputError
 from ._replay import CLOCK_SKEW_SECONDS, MemoryReplay, ReplayStore
 
@@ -98,15 +98,10 @@ def load_issuers(source: str | Path | Mapping[str, Any]) -> dict[str, Issuer]:
     """``{"issuers": {iss: {"keys": [JWK, ...], "jku": [URL, ...]}}}`` from a file or mapping."""
     data: Any = source
     if not isinstance(source, Mapping):
-        path = Path(source)
-        with path.open("rb") as handle:
-            raw = handle.read(MAX_ISSUERS_FILE_BYTES + 1)
-        if len(raw) > MAX_ISSUERS_FILE_BYTES:
-            raise ValueError(f"{path.name}: larger than {MAX_ISSUERS_FILE_BYTES} bytes")
         try:
-            data = load_text(raw, "trusted issuers", MAX_ISSUERS_FILE_BYTES)
+            data = load_file(source, "trusted issuers", MAX_ISSUERS_FILE_BYTES)
         except InvalidInputError as error:
-            raise ValueError(f"{path.name}: {error.rule}") from None
+            raise ValueError(f"{Path(source).name}: {error.rule}") from None
     issuers = data.get("issuers") if isinstance(data, Mapping) else None
     if not isinstance(issuers, Mapping) or not issuers:
         raise ValueError('the trusted-issuers file needs {"issuers": {"<iss>": {"keys": [...]}}}')
