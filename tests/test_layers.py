@@ -23,6 +23,7 @@ ADAPTERS = sorted(
         PACKAGE / "plot.py",
         PACKAGE / "cli.py",
         PACKAGE / "cohort.py",
+        PACKAGE / "omop.py",
         PACKAGE / "tables.py",
     ]
 )
@@ -77,4 +78,10 @@ def test_adapters_never_import_from_the_rules(module: pathlib.Path) -> None:
 
 def test_the_adapter_list_covers_the_fhir_and_service_packages() -> None:
     names = {p.relative_to(PACKAGE).as_posix() for p in ADAPTERS}
-    assert {"fhir/_write.py", "fhir/_read.py", "service/__init__.py", "plot.py"} <= names
+    assert {
+        "fhir/_write.py",
+        "fhir/_read.py",
+        "service/__init__.py",
+        "plot.py",
+        "omop.py",
+    } <= names
