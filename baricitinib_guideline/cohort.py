@@ -45,7 +45,7 @@ from .model.patient import (
     MIN_PREGNANCY_AGE_YEARS,
     Patient,
 )
-from .units import canonical, registry
+from .units import canonical, registry, snap_conversion_noise
 
 if TYPE_CHECKING:
     import dask.dataframe as dd
@@ -171,8 +171,6 @@ def _canonical(values: np.ndarray[Any, Any], unit: str, target: str) -> np.ndarr
     digits can only move a value across a threshold when it lies within a hair
     of it, so only those values are rounded here, by the library's own function.
     """
-    from .units import _significant
-
     factor = float(registry().Quantity(1.0, unit).m_as(target))
     raw = values if factor == 1.0 else values * factor  # the same numbers: no copy
     thresholds = _THRESHOLDS.get(target, ())
@@ -184,7 +182,7 @@ def _canonical(values: np.ndarray[Any, Any], unit: str, target: str) -> np.ndarr
             raw = raw.copy()
             # Once per distinct value: records repeat the values at a cut point.
             distinct, where = np.unique(raw[near], return_inverse=True)
-            raw[near] = np.array([_significant(float(v)) for v in distinct])[where]
+            raw[near] = np.array([snap_conversion_noise(float(v)) for v in distinct])[where]
     return raw
 
 
@@ -696,8 +694,6 @@ def _estimates(
     Computed by the rules' own function on the numbers a Patient derives, row
     by row, only where an estimate is made: so it rounds as the scalar API does.
     """
-    from .units import _significant
-
     estimate = np.full(len(age), np.nan)
     with np.errstate(invalid="ignore"):
         needed = (
@@ -718,10 +714,10 @@ def _estimates(
     inputs = inputs.drop_duplicates()
     computed = [
         api._cockcroft_gault(
-            _significant(float(a) * to_months) / 12,
-            _significant(float(w)),
+            snap_conversion_noise(float(a) * to_months) / 12,
+            snap_conversion_noise(float(w)),
             _SEXES[int(x)],
-            round(_significant(float(c)), 9),
+            round(snap_conversion_noise(float(c)), 9),
         )
         for a, w, x, c in inputs.itertuples(index=False)
     ]

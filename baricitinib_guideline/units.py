@@ -43,6 +43,7 @@ __all__ = [
     "quantity",
     "quantity_from",
     "registry",
+    "snap_conversion_noise",
     "to_json_unit",
     "ureg",
 ]
@@ -384,7 +385,7 @@ def quantity_from(value: object, field: str, dimension: str) -> QuantityT:
         unit, factor = _foreign(value, field, dimension)
         units = unit._units
         if factor != 1.0:
-            magnitude = _significant(magnitude * factor)
+            magnitude = snap_conversion_noise(magnitude * factor)
     problem = _dimension_error(units, dimension)
     if problem is not None:
         raise InvalidInputError(field, problem, part="unit")
@@ -401,7 +402,7 @@ by pint into another unit and back lies within 2 epsilons; 8 leaves room for a c
 conversions."""
 
 
-def _significant(number: float) -> float:
+def snap_conversion_noise(number: float) -> float:
     """``number``, snapped to 12 significant digits only when it lies within float noise of them.
 
     A unit conversion leaves float noise (0.5/nL = 499999999.99999994 per litre,
@@ -418,7 +419,7 @@ def _significant(number: float) -> float:
 def canonical(quantity: QuantityT, target: str) -> float:
     """The magnitude of a quantity of this registry in ``target``, as a float.
 
-    The float noise of the conversion is removed (see :func:`_significant`), so
+    The float noise of the conversion is removed (see :func:`snap_conversion_noise`), so
     one value gives one number whatever unit it is written in: 30000 g is
     exactly 30 kg, 216 months exactly 18 years and 1/nL exactly 10^9 per litre
     when the rules compare them; a value farther from a threshold than that
@@ -429,7 +430,7 @@ def canonical(quantity: QuantityT, target: str) -> float:
     if factor is None:
         factor = float(registry().Quantity(1.0, quantity.units).m_as(target))
         _remember(_factor_cache, key, factor)
-    return _significant(float(quantity.magnitude) * factor)
+    return snap_conversion_noise(float(quantity.magnitude) * factor)
 
 
 _NUMBER_RE: Final = re.compile(
