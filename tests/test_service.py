@@ -1162,6 +1162,64 @@ def test_item10_a_redis_replay_store_is_shared(keys: Keys, tmp_path: Any) -> Non
         server.shutdown()
 
 
+def _busy_answer(response: httpx.Response) -> None:
+    """A 503 that tells the caller to come back in a second: transient, not a refusal."""
+    assert response.status_code == 503, response.text
+    assert response.headers["Retry-After"] == "1"
+    issue = response.json()["issue"][0]
+    assert response.json()["resourceType"] == "OperationOutcome"
+    assert issue["code"] == "transient"
+
+
+def test_item10_a_locked_sqlite_store_answers_503_and_never_takes_a_replay(
+    keys: Keys, tmp_path: Any
+) -> None:
+    import sqlite3
+
+    path = tmp_path / "jti.db"
+
+    def app(base: str) -> Any:
+        return _trusting(keys, base, replay_store_url=f"sqlite:///{path}")
+
+    with running(app) as base:
+        used, fresh = keys.token(base + SELECT), keys.token(base + SELECT)
+
+        def send(token: str) -> httpx.Response:
+            headers = {"Authorization": f"Bearer {token}"}
+            return httpx.post(base + SELECT, json=request(order(2)), headers=headers, timeout=30)
+
+        assert send(used).status_code == 200
+        other_worker = sqlite3.connect(path, isolation_level=None)
+        other_worker.execute("BEGIN IMMEDIATE")  # holds the file's write lock
+        try:
+            _busy_answer(send(used))  # a replay while the store is locked: not accepted
+            _busy_answer(send(fresh))  # nor a new token, which stays unrecorded
+        finally:
+            other_worker.execute("ROLLBACK")
+            other_worker.close()
+        assert send(fresh).status_code == 200  # the 503 did not spend it
+        assert send(fresh).status_code == 401
+        assert send(used).status_code == 401
+
+
+def test_item10_a_redis_store_that_cannot_be_reached_answers_503(keys: Keys) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed again: nothing listens there
+
+    def app(base: str) -> Any:
+        return _trusting(keys, base, replay_store_url=f"redis://127.0.0.1:{port}/0")
+
+    with running(app) as base:
+        token = keys.token(base + SELECT)
+        headers = {"Authorization": f"Bearer {token}"}
+        _busy_answer(
+            httpx.post(base + SELECT, json=request(order(2)), headers=headers, timeout=30)
+        )
+
+
 def test_item10_two_workers_share_the_sqlite_store(keys: Keys, tmp_path: Any) -> None:
     import socket
 
