@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from baricitinib_guideline.knowledge import codes
-from baricitinib_guideline.service import MAX_BODY_BYTES, MAX_UPSTREAM_BYTES, create_app
+from baricitinib_guideline.service import MAX_BODY_BYTES, MAX_UPSTREAM_BYTES, SERVICES, create_app
 
 from .service_support import (
     ISSUER,
@@ -1731,3 +1731,94 @@ def test_item5_a_bundled_medication_of_the_right_strength_is_left_alone(
     assert updated["medicationReference"] == {"reference": "Medication/m2"}
     assert "contained" not in updated
     assert updated["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 1
+
+
+# Paged search results.
+def test_item1_labs_and_renal_ask_for_the_newest_results_first_and_bounded() -> None:
+    templates = SERVICES["baricitinib-order-select"]["prefetch"]
+    for key in ("labs", "renal", "weight", "pregnancy"):
+        query = urllib.parse.parse_qs(templates[key].split("?", 1)[1])
+        assert query["_sort"] == ["-date"], key
+        assert 1 <= int(query["_count"][0]) <= 50, key
+    for key in ("conditions", "medications"):  # every one is needed: no bound, pages followed
+        assert "_count" not in templates[key]
+
+
+def _weights_on_pages(server: str, pages: int) -> dict[str, Any]:
+    """An Observation search answered one weight a page, newest first, ``pages`` pages."""
+    answers: dict[str, Any] = {}
+    for number in range(1, pages + 1):
+        found = weight(70 - number / 10)
+        found["id"] = f"w{number}"
+        found["effectiveDateTime"] = (
+            f"2026-{10 - (number - 1) // 28:02d}-{28 - (number - 1) % 28:02d}"
+        )
+        page = searchset(found)
+        if number < pages:
+            page["link"] = [{"relation": "next", "url": f"{server}/Observation-page-{number + 1}"}]
+        answers["/fhir/Observation" if number == 1 else f"/fhir/Observation-page-{number}"] = page
+    return answers
+
+
+def test_item1_a_count_search_reads_its_first_page_only(open_service: str) -> None:
+    answers = _fhir_answers()
+    with stub_fhir(answers) as fhir_server:
+        server = f"http://127.0.0.1:{fhir_server.server_address[1]}/fhir"
+        answers.update(_weights_on_pages(server, 25))  # more pages than are ever followed
+        card = card_of(
+            post(open_service, SELECT, request(order(2), prefetch={}, fhirServer=server))
+        )
+    assert card["indicator"] == "info", card["detail"]  # 70 years, 69.9 kg: 2 mg
+    assert "Observation/w1" in card["detail"].split("Read from:")[1]
+    assert not [path for path, _ in fhir_server.seen if "-page-" in path]
+
+
+def _paged_conditions(next_url: str) -> dict[str, Any]:
+    """A prefetch whose conditions are the first page of a longer search."""
+    first = searchset()
+    first["link"] = [{"relation": "next", "url": next_url}]
+    prefetch: dict[str, Any] = request(order(2), **ELDERLY)["prefetch"]
+    prefetch.update(labs=None, renal=None, medications=None, pregnancy=None, conditions=first)
+    return prefetch
+
+
+def test_item1_a_paged_prefetch_is_read_to_its_end_from_the_fhir_server(
+    open_service: str,
+) -> None:
+    malignancy = {
+        "resourceType": "Condition",
+        "id": "c-page-2",
+        "clinicalStatus": {"coding": [{"code": "active"}]},
+        "code": {"coding": [{"system": codes.SNOMED, "code": "363346000"}]},
+        "subject": {"reference": "Patient/p1"},
+        "onsetDateTime": "2025-01-01",
+    }
+    answers: dict[str, Any] = {"/fhir/Condition-page-2": searchset(malignancy)}
+    with stub_fhir(answers) as fhir_server:
+        server = f"http://127.0.0.1:{fhir_server.server_address[1]}/fhir"
+        prefetch = _paged_conditions(server + "/Condition-page-2")
+        body = request(order(2), prefetch=prefetch, fhirServer=server)
+        card = card_of(post(open_service, SELECT, body))
+        assert [path for path, _ in fhir_server.seen] == ["/fhir/Condition-page-2"]
+        assert "Condition/c-page-2" in card["detail"].split("Read from:")[1]
+        prefetch = _paged_conditions("http://127.0.0.2:9/fhir/Condition-page-2")
+        body = request(order(2), prefetch=prefetch, fhirServer=server)
+        elsewhere = card_of(post(open_service, SELECT, body))
+    assert elsewhere["summary"] == "Cannot check baricitinib: conditions could not be fetched"
+    assert "not on that server" in elsewhere["detail"]
+
+
+def test_item1_a_paged_prefetch_without_a_server_names_what_was_not_read(
+    open_service: str,
+) -> None:
+    prefetch = _paged_conditions("https://ehr.test/fhir/Condition?page=2")
+    card = card_of(post(open_service, SELECT, request(order(2), prefetch=prefetch)))
+    assert card["indicator"] == "warning"  # the dose matches, but not everything was read
+    assert "2 mg" in card["summary"]
+    line = next(line for line in card["detail"].splitlines() if line.startswith("Not read:"))
+    assert "`conditions`" in line
+    assert "first page" in line
+    prefetch["conditions"]["link"] = []  # a whole answer: nothing left unread
+    whole = card_of(post(open_service, SELECT, request(order(2), prefetch=prefetch)))
+    assert whole["indicator"] == "info"
+    assert "Not read:" not in whole["detail"]
