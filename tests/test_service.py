@@ -1822,3 +1822,79 @@ def test_item1_a_paged_prefetch_without_a_server_names_what_was_not_read(
     whole = card_of(post(open_service, SELECT, request(order(2), prefetch=prefetch)))
     assert whole["indicator"] == "info"
     assert "Not read:" not in whole["detail"]
+
+
+# A draft order's subject that is a Patient entry of the draft bundle.
+def _drafted_for(patient: dict[str, Any], reference: str, full_url: str) -> dict[str, Any]:
+    """A request whose draft order names a Patient entry of draftOrders as its subject."""
+    draft = order(2)
+    draft["subject"] = {"reference": reference}
+    body = request(draft, **ELDERLY)
+    body["prefetch"]["patient"]["identifier"] = [
+        {"system": "https://ehr.test/mrn", "value": "MRN-1"}
+    ]
+    body["context"]["draftOrders"]["entry"].append({"fullUrl": full_url, "resource": patient})
+    return body
+
+
+@pytest.mark.parametrize(
+    ("patient", "reference", "full_url"),
+    [
+        (
+            {"resourceType": "Patient", "id": "p1"},
+            "urn:uuid:0b8e1f9c-6b1c-4d55-9a3e-3f1a2b4c5d6e",
+            "urn:uuid:0b8e1f9c-6b1c-4d55-9a3e-3f1a2b4c5d6e",
+        ),
+        (
+            {"resourceType": "Patient", "id": "p1"},
+            "https://ehr.test/drafts/Patient/temp-7",
+            "https://ehr.test/drafts/Patient/temp-7",
+        ),
+        (
+            {
+                "resourceType": "Patient",
+                "identifier": [{"system": "https://ehr.test/mrn", "value": "MRN-1"}],
+            },
+            "urn:uuid:7c2d4e6f-1a3b-4c5d-8e9f-0a1b2c3d4e5f",
+            "urn:uuid:7c2d4e6f-1a3b-4c5d-8e9f-0a1b2c3d4e5f",
+        ),
+    ],
+    ids=["urn-uuid-with-the-id", "url-with-the-id", "urn-uuid-with-the-identifier"],
+)
+def test_item3_a_subject_in_the_draft_bundle_tied_to_the_patient_is_accepted(
+    open_service: str, patient: dict[str, Any], reference: str, full_url: str
+) -> None:
+    card = card_of(post(open_service, SELECT, _drafted_for(patient, reference, full_url)))
+    assert card["indicator"] == "info"
+
+
+@pytest.mark.parametrize(
+    ("patient", "reference"),
+    [
+        ({"resourceType": "Patient", "id": "p2"}, "urn:uuid:a"),  # another patient's id
+        (  # an identifier the patient does not have
+            {
+                "resourceType": "Patient",
+                "identifier": [{"system": "https://ehr.test/mrn", "value": "MRN-2"}],
+            },
+            "urn:uuid:a",
+        ),
+        (  # the same value in another system
+            {
+                "resourceType": "Patient",
+                "identifier": [{"system": "https://x.test", "value": "MRN-1"}],
+            },
+            "urn:uuid:a",
+        ),
+        ({"resourceType": "Patient"}, "urn:uuid:a"),  # nothing to tie it by
+        ({"resourceType": "Group", "id": "p1"}, "urn:uuid:a"),  # not a Patient
+        ({"resourceType": "Patient", "id": "p1"}, "urn:uuid:b"),  # no such entry
+    ],
+    ids=["other-id", "other-identifier", "other-system", "no-id", "not-a-patient", "dangling"],
+)
+def test_item3_a_subject_that_cannot_be_tied_to_the_patient_is_400(
+    open_service: str, patient: dict[str, Any], reference: str
+) -> None:
+    response = post(open_service, SELECT, _drafted_for(patient, reference, "urn:uuid:a"))
+    assert response.status_code == 400
+    assert "draftOrders.entry[0].subject cannot be tied to context.patientId" in response.text

@@ -36,7 +36,7 @@ from ._fetch import (
     server_base,
 )
 from ._orders import MedicationCode, UnreadableDose
-from ._request import BadRequest, HookCall, Unobtainable
+from ._request import BadRequest, HookCall, Unobtainable, identifiers
 
 
 def _is_outcome(value: object) -> bool:
@@ -87,6 +87,10 @@ async def gather(
         raise Unobtainable(f"the patient could not be had: {why}")
     if patient.get("resourceType") != "Patient" or patient.get("id") != call.patient_id:
         raise BadRequest("prefetch.patient is not the Patient named by context.patientId")
+    known = identifiers(patient)
+    for where, named in call.tied_by_identifier:
+        if not named & known:
+            raise BadRequest(f"{where} cannot be tied to context.patientId")
     if failures:
         key, why = next(iter(failures.items()))
         return (
