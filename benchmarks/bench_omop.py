@@ -35,6 +35,7 @@ def generate(path: str, n: int) -> None:
     import duckdb
 
     sys.path.insert(0, str(ROOT))
+    from baricitinib_guideline.model.patient import MIN_PREGNANCY_AGE_YEARS
     from tests.omop_cdm import Cdm, concept_id, create
 
     with duckdb.connect(path) as con:
@@ -104,13 +105,22 @@ def generate(path: str, n: int) -> None:
                     {value.format(v=r(salt + 50))}, {ids[unit]}
                 FROM range(1, {n + 1}) t(i) WHERE {r(salt + 100)} < {share}"""
             )
-        conditions = [("dvt_leg", 50), ("melanoma", 30), ("pregnancy", 10)]
-        for salt, (concept, share) in enumerate(conditions, start=30):
+        # A pregnancy only for a woman old enough for the library to read one (a younger
+        # person or a man with a pregnancy is a contradiction it refuses, not a patient).
+        youngest = ON.year - MIN_PREGNANCY_AGE_YEARS - 1  # born in that year or before
+        can_be_pregnant = f"gender_concept_id = {ids['female']} AND year_of_birth <= {youngest}"
+        conditions = [
+            ("dvt_leg", 50, "TRUE"),
+            ("melanoma", 30, "TRUE"),
+            ("pregnancy", 20, can_be_pregnant),
+        ]
+        for salt, (concept, share, who) in enumerate(conditions, start=30):
             con.execute(
                 f"""INSERT INTO condition_occurrence (condition_occurrence_id, person_id,
                     condition_concept_id, condition_start_date, condition_type_concept_id)
                 SELECT {salt} * {n} + i, i, {ids[concept]}, DATE '2025-01-15', 0
-                FROM range(1, {n + 1}) t(i) WHERE {r(salt)} < {share}"""
+                FROM range(1, {n + 1}) t(i) WHERE {r(salt)} < {share}
+                    AND i IN (SELECT person_id FROM person WHERE {who})"""
             )
         con.execute(
             f"""INSERT INTO observation (observation_id, person_id, observation_concept_id,

@@ -479,3 +479,49 @@ def test_the_blood_counts_not_given_are_listed_by_name() -> None:
     assert texts["check-blood-counts"].startswith(
         "Not given: lymphocytes, haemoglobin. Check them"
     )
+
+
+# The doses the chapter names, by patient, as the chapter's dosing sentences give them.
+CHAPTER_DOSES = {
+    "adult": (2.0, 4.0),
+    "older": (2.0, 4.0),
+    "child-40kg": (2.0, 4.0),
+    "child-20kg": (1.0, 2.0),
+}
+GRID_PATIENTS = {
+    "adult": ADULT,
+    "older": OLDER,
+    "child-40kg": CHILD_40KG,
+    "child-20kg": CHILD_20KG,
+}
+
+
+@pytest.mark.parametrize("who", sorted(GRID_PATIENTS))
+@pytest.mark.parametrize("response", list(Response), ids=lambda r: r.name.lower())
+def test_every_reason_agrees_with_the_answer_over_a_grid_of_current_doses(
+    who: str, response: Response
+) -> None:
+    """Current doses 0.5 to 8 mg in half-milligram steps: a reason names only the answer's
+    dose, the current one, an option's, or (first, for a dose the chapter does not name) the
+    named dose the step is taken from; and an unnamed dose below the highest says which."""
+    named_doses = CHAPTER_DOSES[who]
+    for half_mg in range(1, 17):
+        current = half_mg / 2
+        result = answer(current, response, **GRID_PATIENTS[who])
+        final = mg(result)
+        assert final is None or final in named_doses, (current, final)
+        options = {mg_of(option) for option in result.alternatives}
+        allowed = _printed({final, current, *options})
+        unnamed = current not in named_doses and current < max(named_doses)
+        if unnamed and result.status is Status.RECOMMENDED:  # a stop leads with the stop
+            # The nearest dose the chapter names, the lower one on a tie.
+            nearest = min(named_doses, key=lambda dose: (abs(dose - current), dose))
+            first = result.reasons[0].text
+            assert f"current dose of {current:g} mg" in first, (current, first)
+            assert f"the next step is taken from the nearest dose it names, {nearest:g} mg" in (
+                first
+            ), (current, first)
+            allowed |= _printed({nearest})
+        for reason in result.reasons:
+            said = _named_doses(reason.text)
+            assert said <= allowed or _printed({final}) & said, (current, reason.text, final)

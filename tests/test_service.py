@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from baricitinib_guideline.knowledge import codes
-from baricitinib_guideline.service import MAX_BODY_BYTES, MAX_UPSTREAM_BYTES, create_app
+from baricitinib_guideline.service import MAX_BODY_BYTES, MAX_UPSTREAM_BYTES, SERVICES, create_app
 
 from .service_support import (
     ISSUER,
@@ -1162,6 +1162,64 @@ def test_item10_a_redis_replay_store_is_shared(keys: Keys, tmp_path: Any) -> Non
         server.shutdown()
 
 
+def _busy_answer(response: httpx.Response) -> None:
+    """A 503 that tells the caller to come back in a second: transient, not a refusal."""
+    assert response.status_code == 503, response.text
+    assert response.headers["Retry-After"] == "1"
+    issue = response.json()["issue"][0]
+    assert response.json()["resourceType"] == "OperationOutcome"
+    assert issue["code"] == "transient"
+
+
+def test_item10_a_locked_sqlite_store_answers_503_and_never_takes_a_replay(
+    keys: Keys, tmp_path: Any
+) -> None:
+    import sqlite3
+
+    path = tmp_path / "jti.db"
+
+    def app(base: str) -> Any:
+        return _trusting(keys, base, replay_store_url=f"sqlite:///{path}")
+
+    with running(app) as base:
+        used, fresh = keys.token(base + SELECT), keys.token(base + SELECT)
+
+        def send(token: str) -> httpx.Response:
+            headers = {"Authorization": f"Bearer {token}"}
+            return httpx.post(base + SELECT, json=request(order(2)), headers=headers, timeout=30)
+
+        assert send(used).status_code == 200
+        other_worker = sqlite3.connect(path, isolation_level=None)
+        other_worker.execute("BEGIN IMMEDIATE")  # holds the file's write lock
+        try:
+            _busy_answer(send(used))  # a replay while the store is locked: not accepted
+            _busy_answer(send(fresh))  # nor a new token, which stays unrecorded
+        finally:
+            other_worker.execute("ROLLBACK")
+            other_worker.close()
+        assert send(fresh).status_code == 200  # the 503 did not spend it
+        assert send(fresh).status_code == 401
+        assert send(used).status_code == 401
+
+
+def test_item10_a_redis_store_that_cannot_be_reached_answers_503(keys: Keys) -> None:
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]  # closed again: nothing listens there
+
+    def app(base: str) -> Any:
+        return _trusting(keys, base, replay_store_url=f"redis://127.0.0.1:{port}/0")
+
+    with running(app) as base:
+        token = keys.token(base + SELECT)
+        headers = {"Authorization": f"Bearer {token}"}
+        _busy_answer(
+            httpx.post(base + SELECT, json=request(order(2)), headers=headers, timeout=30)
+        )
+
+
 def test_item10_two_workers_share_the_sqlite_store(keys: Keys, tmp_path: Any) -> None:
     import socket
 
@@ -1673,3 +1731,170 @@ def test_item5_a_bundled_medication_of_the_right_strength_is_left_alone(
     assert updated["medicationReference"] == {"reference": "Medication/m2"}
     assert "contained" not in updated
     assert updated["dosageInstruction"][0]["doseAndRate"][0]["doseQuantity"]["value"] == 1
+
+
+# Paged search results.
+def test_item1_labs_and_renal_ask_for_the_newest_results_first_and_bounded() -> None:
+    templates = SERVICES["baricitinib-order-select"]["prefetch"]
+    for key in ("labs", "renal", "weight", "pregnancy"):
+        query = urllib.parse.parse_qs(templates[key].split("?", 1)[1])
+        assert query["_sort"] == ["-date"], key
+        assert 1 <= int(query["_count"][0]) <= 50, key
+    for key in ("conditions", "medications"):  # every one is needed: no bound, pages followed
+        assert "_count" not in templates[key]
+
+
+def _weights_on_pages(server: str, pages: int) -> dict[str, Any]:
+    """An Observation search answered one weight a page, newest first, ``pages`` pages."""
+    answers: dict[str, Any] = {}
+    for number in range(1, pages + 1):
+        found = weight(70 - number / 10)
+        found["id"] = f"w{number}"
+        found["effectiveDateTime"] = (
+            f"2026-{10 - (number - 1) // 28:02d}-{28 - (number - 1) % 28:02d}"
+        )
+        page = searchset(found)
+        if number < pages:
+            page["link"] = [{"relation": "next", "url": f"{server}/Observation-page-{number + 1}"}]
+        answers["/fhir/Observation" if number == 1 else f"/fhir/Observation-page-{number}"] = page
+    return answers
+
+
+def test_item1_a_count_search_reads_its_first_page_only(open_service: str) -> None:
+    answers = _fhir_answers()
+    with stub_fhir(answers) as fhir_server:
+        server = f"http://127.0.0.1:{fhir_server.server_address[1]}/fhir"
+        answers.update(_weights_on_pages(server, 25))  # more pages than are ever followed
+        card = card_of(
+            post(open_service, SELECT, request(order(2), prefetch={}, fhirServer=server))
+        )
+    assert card["indicator"] == "info", card["detail"]  # 70 years, 69.9 kg: 2 mg
+    assert "Observation/w1" in card["detail"].split("Read from:")[1]
+    assert not [path for path, _ in fhir_server.seen if "-page-" in path]
+
+
+def _paged_conditions(next_url: str) -> dict[str, Any]:
+    """A prefetch whose conditions are the first page of a longer search."""
+    first = searchset()
+    first["link"] = [{"relation": "next", "url": next_url}]
+    prefetch: dict[str, Any] = request(order(2), **ELDERLY)["prefetch"]
+    prefetch.update(labs=None, renal=None, medications=None, pregnancy=None, conditions=first)
+    return prefetch
+
+
+def test_item1_a_paged_prefetch_is_read_to_its_end_from_the_fhir_server(
+    open_service: str,
+) -> None:
+    malignancy = {
+        "resourceType": "Condition",
+        "id": "c-page-2",
+        "clinicalStatus": {"coding": [{"code": "active"}]},
+        "code": {"coding": [{"system": codes.SNOMED, "code": "363346000"}]},
+        "subject": {"reference": "Patient/p1"},
+        "onsetDateTime": "2025-01-01",
+    }
+    answers: dict[str, Any] = {"/fhir/Condition-page-2": searchset(malignancy)}
+    with stub_fhir(answers) as fhir_server:
+        server = f"http://127.0.0.1:{fhir_server.server_address[1]}/fhir"
+        prefetch = _paged_conditions(server + "/Condition-page-2")
+        body = request(order(2), prefetch=prefetch, fhirServer=server)
+        card = card_of(post(open_service, SELECT, body))
+        assert [path for path, _ in fhir_server.seen] == ["/fhir/Condition-page-2"]
+        assert "Condition/c-page-2" in card["detail"].split("Read from:")[1]
+        prefetch = _paged_conditions("http://127.0.0.2:9/fhir/Condition-page-2")
+        body = request(order(2), prefetch=prefetch, fhirServer=server)
+        elsewhere = card_of(post(open_service, SELECT, body))
+    assert elsewhere["summary"] == "Cannot check baricitinib: conditions could not be fetched"
+    assert "not on that server" in elsewhere["detail"]
+
+
+def test_item1_a_paged_prefetch_without_a_server_names_what_was_not_read(
+    open_service: str,
+) -> None:
+    prefetch = _paged_conditions("https://ehr.test/fhir/Condition?page=2")
+    card = card_of(post(open_service, SELECT, request(order(2), prefetch=prefetch)))
+    assert card["indicator"] == "warning"  # the dose matches, but not everything was read
+    assert "2 mg" in card["summary"]
+    line = next(line for line in card["detail"].splitlines() if line.startswith("Not read:"))
+    assert "`conditions`" in line
+    assert "first page" in line
+    prefetch["conditions"]["link"] = []  # a whole answer: nothing left unread
+    whole = card_of(post(open_service, SELECT, request(order(2), prefetch=prefetch)))
+    assert whole["indicator"] == "info"
+    assert "Not read:" not in whole["detail"]
+
+
+# A draft order's subject that is a Patient entry of the draft bundle.
+def _drafted_for(patient: dict[str, Any], reference: str, full_url: str) -> dict[str, Any]:
+    """A request whose draft order names a Patient entry of draftOrders as its subject."""
+    draft = order(2)
+    draft["subject"] = {"reference": reference}
+    body = request(draft, **ELDERLY)
+    body["prefetch"]["patient"]["identifier"] = [
+        {"system": "https://ehr.test/mrn", "value": "MRN-1"}
+    ]
+    body["context"]["draftOrders"]["entry"].append({"fullUrl": full_url, "resource": patient})
+    return body
+
+
+@pytest.mark.parametrize(
+    ("patient", "reference", "full_url"),
+    [
+        (
+            {"resourceType": "Patient", "id": "p1"},
+            "urn:uuid:0b8e1f9c-6b1c-4d55-9a3e-3f1a2b4c5d6e",
+            "urn:uuid:0b8e1f9c-6b1c-4d55-9a3e-3f1a2b4c5d6e",
+        ),
+        (
+            {"resourceType": "Patient", "id": "p1"},
+            "https://ehr.test/drafts/Patient/temp-7",
+            "https://ehr.test/drafts/Patient/temp-7",
+        ),
+        (
+            {
+                "resourceType": "Patient",
+                "identifier": [{"system": "https://ehr.test/mrn", "value": "MRN-1"}],
+            },
+            "urn:uuid:7c2d4e6f-1a3b-4c5d-8e9f-0a1b2c3d4e5f",
+            "urn:uuid:7c2d4e6f-1a3b-4c5d-8e9f-0a1b2c3d4e5f",
+        ),
+    ],
+    ids=["urn-uuid-with-the-id", "url-with-the-id", "urn-uuid-with-the-identifier"],
+)
+def test_item3_a_subject_in_the_draft_bundle_tied_to_the_patient_is_accepted(
+    open_service: str, patient: dict[str, Any], reference: str, full_url: str
+) -> None:
+    card = card_of(post(open_service, SELECT, _drafted_for(patient, reference, full_url)))
+    assert card["indicator"] == "info"
+
+
+@pytest.mark.parametrize(
+    ("patient", "reference"),
+    [
+        ({"resourceType": "Patient", "id": "p2"}, "urn:uuid:a"),  # another patient's id
+        (  # an identifier the patient does not have
+            {
+                "resourceType": "Patient",
+                "identifier": [{"system": "https://ehr.test/mrn", "value": "MRN-2"}],
+            },
+            "urn:uuid:a",
+        ),
+        (  # the same value in another system
+            {
+                "resourceType": "Patient",
+                "identifier": [{"system": "https://x.test", "value": "MRN-1"}],
+            },
+            "urn:uuid:a",
+        ),
+        ({"resourceType": "Patient"}, "urn:uuid:a"),  # nothing to tie it by
+        ({"resourceType": "Group", "id": "p1"}, "urn:uuid:a"),  # not a Patient
+        ({"resourceType": "Patient", "id": "p1"}, "urn:uuid:b"),  # no such entry
+    ],
+    ids=["other-id", "other-identifier", "other-system", "no-id", "not-a-patient", "dangling"],
+)
+def test_item3_a_subject_that_cannot_be_tied_to_the_patient_is_400(
+    open_service: str, patient: dict[str, Any], reference: str
+) -> None:
+    response = post(open_service, SELECT, _drafted_for(patient, reference, "urn:uuid:a"))
+    assert response.status_code == 400
+    assert "draftOrders.entry[0].subject cannot be tied to context.patientId" in response.text

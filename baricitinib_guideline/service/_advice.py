@@ -7,6 +7,13 @@ in a key means the EHR could not get it (fetched when a server is given).
 The patient is required: when it can be had neither way, :class:`Unobtainable`
 (HTTP 412). Any other key that could not be had gives a warning card naming
 it, never a dose.
+
+A search result may come in pages. The newest-first searches bounded by
+``_count`` (weight, labs, renal, pregnancy) are read from their first page,
+which is what they ask for. The problem list and the medicines are read to
+their last page: pages after a prefetched first page are fetched from
+``fhirServer``; without one, the card names what was not read and is at
+least a warning.
 """
 
 from __future__ import annotations
@@ -19,31 +26,52 @@ from typing import Any
 from .. import api, fhir
 from ..errors import InvalidInputError
 from ._cards import dose_card, missing_card, unplaced_conditions
-from ._fetch import FHIR_DEADLINE_SECONDS, SEARCHES, BadServer, fetch, server_base
+from ._fetch import (
+    EVERY_PAGE,
+    FHIR_DEADLINE_SECONDS,
+    SEARCHES,
+    BadServer,
+    fetch,
+    next_page,
+    server_base,
+)
 from ._orders import MedicationCode, UnreadableDose
-from ._request import BadRequest, HookCall, Unobtainable
+from ._request import BadRequest, HookCall, Unobtainable, identifiers
 
 
 def _is_outcome(value: object) -> bool:
     return isinstance(value, Mapping) and value.get("resourceType") == "OperationOutcome"
 
 
+def _paged(value: object) -> bool:
+    """Whether a prefetched value is a search result page with a page after it."""
+    return (
+        isinstance(value, Mapping)
+        and value.get("resourceType") == "Bundle"
+        and next_page(value) is not None
+    )
+
+
 async def gather(
     call: HookCall, deadline: float = FHIR_DEADLINE_SECONDS
-) -> tuple[dict[str, Any], tuple[str, str] | None]:
-    """The data of every key (``None`` = none exists), and what could not be had, if anything.
+) -> tuple[dict[str, Any], tuple[str, str] | None, list[str]]:
+    """The data of every key (``None`` = none exists), what could not be had, if anything, and
+    the keys of which only a first page was sent and the rest could not be asked for.
 
     Raises :class:`Unobtainable` when the patient cannot be had, :class:`BadRequest` for a
     ``fhirServer`` the service will not call or a Patient that is not ``context.patientId``.
     """
     data = {key: call.prefetch[key] for key in SEARCHES if key in call.prefetch}
     wanted = [key for key in SEARCHES if key not in data or _is_outcome(data[key])]
-    if wanted and call.server is not None:
+    paged = [key for key in SEARCHES if key in EVERY_PAGE and _paged(data.get(key))]
+    unread: list[str] = []
+    if (wanted or paged) and call.server is not None:
         try:
             base = server_base(call.server)
         except BadServer as error:
             raise BadRequest(str(error)) from None
-        fetched = await fetch(base, wanted, call.patient_id, call.access_token, deadline)
+        rest_of = {key: data[key] for key in paged}
+        fetched = await fetch(base, wanted, call.patient_id, call.access_token, deadline, rest_of)
         failures = {key: got.failure for key, got in fetched.items() if got.failure}
         data.update({key: got.data for key, got in fetched.items() if not got.failure})
     else:
@@ -52,19 +80,28 @@ async def gather(
         failures = {key: "the EHR could not fetch it" for key in wanted if key in data}
         if "patient" in wanted:
             failures["patient"] = "no prefetch.patient and no fhirServer to fetch it from"
+        unread = paged
     patient = data.get("patient")
     if "patient" in failures or not isinstance(patient, Mapping) or _is_outcome(patient):
         why = failures.get("patient", "the EHR has no such patient")
         raise Unobtainable(f"the patient could not be had: {why}")
     if patient.get("resourceType") != "Patient" or patient.get("id") != call.patient_id:
         raise BadRequest("prefetch.patient is not the Patient named by context.patientId")
+    known = identifiers(patient)
+    for where, named in call.tied_by_identifier:
+        if not named & known:
+            raise BadRequest(f"{where} cannot be tied to context.patientId")
     if failures:
         key, why = next(iter(failures.items()))
-        return data, (
-            f"{key} could not be fetched",
-            f"`{key}` could not be had ({why}), so no dose is given.",
+        return (
+            data,
+            (
+                f"{key} could not be fetched",
+                f"`{key}` could not be had ({why}), so no dose is given.",
+            ),
+            unread,
         )
-    return data, None
+    return data, None, unread
 
 
 def resources_of(data: Mapping[str, Any]) -> list[Any]:
@@ -104,7 +141,7 @@ async def cards(
     """The cards for the request's baricitinib orders (none when it has none)."""
     if not call.orders:
         return []
-    data, problem = await gather(call, deadline)
+    data, problem, unread = await gather(call, deadline)
     common = {"service": call.service, "hook_instance": call.hook_instance}
     if problem is not None:
         what, why = problem
@@ -141,6 +178,7 @@ async def cards(
                 unplaced=unplaced,
                 site=site,
                 not_sent=not_sent,
+                not_read=unread,
                 **common,
             )
         )

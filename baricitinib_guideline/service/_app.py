@@ -28,11 +28,13 @@ from starlette.routing import Route
 from ._advice import cards
 from ._fetch import FHIR_DEADLINE_SECONDS, prefetch_templates
 from ._orders import MedicationCode, load_medication_codes
-from ._replay import replay_store
+from ._replay import StoreUnavailable, replay_store
 from ._request import BODY_SECONDS, MAX_BODY_BYTES, BadRequest, Unobtainable, read_body, read_hook
 from ._trust import Untrusted, Verifier, load_issuers
 
 LOG: Final = logging.getLogger("baricitinib_guideline.service")
+RETRY_AFTER_SECONDS: Final = 1
+"""Told to a caller whose token could not be checked against the replay store in time."""
 ALL_METHODS: Final = ["GET", "HEAD", "POST", "PUT", "PATCH", "DELETE"]
 
 
@@ -102,6 +104,16 @@ async def _trusted(request: Request) -> Response | None:
         return None
     try:
         await verifier.verify(request.headers.get("authorization"), request.url.path)
+    except StoreUnavailable as busy:
+        # Neither accepted nor refused: the token was not recorded, so it may come again.
+        LOG.warning(
+            json.dumps(
+                {"event": "cds-replay-store", "path": request.url.path[:100], "why": str(busy)}
+            )
+        )
+        unavailable = outcome(503, "transient", "the service is busy; try again")
+        unavailable.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+        return unavailable
     except Untrusted as refusal:
         LOG.warning(
             json.dumps(

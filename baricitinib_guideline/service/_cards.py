@@ -90,6 +90,7 @@ def _detail(
     unplaced: tuple[int, int | None] | None = None,
     dose_note: str | None = None,
     not_sent: Sequence[str] = (),
+    not_read: Sequence[str] = (),
 ) -> str:
     lines = [f"**Status:** {result.status.name.replace('_', ' ').lower()}"]
     if result.regimen is not None and result.modality is not None:
@@ -111,6 +112,12 @@ def _detail(
     lines += ["", f"Read from: {', '.join(reading.used)}."]
     if not_sent:
         lines.append(f"Not sent by the EHR, read as no data: {', '.join(not_sent)}.")
+    if not_read:
+        keys = ", ".join(f"`{key}`" for key in not_read)
+        lines.append(
+            f"Not read: the pages after the first page of {keys}, which the EHR sent without "
+            "a fhirServer to fetch the rest from. Review what they hold."
+        )
     placed_not = set(reading.unplaced_conditions())
     others = [i for i in reading.ignored if i not in placed_not]
     if others:
@@ -327,21 +334,24 @@ def dose_card(
     unplaced: tuple[int, int],
     site: Sequence[MedicationCode],
     not_sent: Sequence[str] = (),
+    not_read: Sequence[str] = (),
     service: str,
     hook_instance: str,
 ) -> dict[str, Any]:
-    """The card for one baricitinib order."""
+    """The card for one baricitinib order; at least a warning when part of the record was not
+    read (``not_read``)."""
     decided = result.reasons[0].source
     note = unreadable if unreadable is not None else None
     if ordered is not None:
         note = f"{ordered.described} {_times(ordered.per_day)} = {_mg(ordered.daily_mg)} a day"
+    indicator = _indicator(result, ordered)
+    if indicator == "info" and (unreadable is not None or not_read):
+        indicator = "warning"  # what is unread or not read could change the answer
     card: dict[str, Any] = {
         "uuid": card_uuid(hook_instance, service, key),
         "summary": _summary(result, ordered, unreadable),
-        "indicator": "warning"
-        if unreadable is not None and result.status is not Status.CONTRAINDICATED
-        else _indicator(result, ordered),
-        "detail": _detail(result, reading, unplaced, note, not_sent),
+        "indicator": indicator,
+        "detail": _detail(result, reading, unplaced, note, not_sent, not_read),
         "source": {
             "label": f"EuroGuiDerm atopic eczema guideline, baricitinib ({decided.cite()})",
             "topic": {

@@ -27,6 +27,8 @@ FHIR_DEADLINE_SECONDS: Final = 10.0
 CONNECT_SECONDS: Final = 3.0
 MAX_PAGES: Final = 20
 """The most pages of one search result followed; a longer result gives no dose."""
+LATEST_COUNT: Final = "50"
+"""The newest results asked for in one search of several kinds of result (labs, renal)."""
 
 
 def _codes(name: str) -> str:
@@ -39,8 +41,8 @@ _RENAL: Final = ",".join(_codes(n) for n in ("creatinine_clearance", "egfr"))
 SEARCHES: Final[Mapping[str, tuple[str, tuple[tuple[str, str], ...] | None]]] = {
     "patient": ("Patient", None),
     "weight": ("Observation", (("code", _codes("weight")), ("_sort", "-date"), ("_count", "1"))),
-    "labs": ("Observation", (("code", _LABS), ("_sort", "-date"))),
-    "renal": ("Observation", (("code", _RENAL), ("_sort", "-date"))),
+    "labs": ("Observation", (("code", _LABS), ("_sort", "-date"), ("_count", LATEST_COUNT))),
+    "renal": ("Observation", (("code", _RENAL), ("_sort", "-date"), ("_count", LATEST_COUNT))),
     "conditions": ("Condition", ()),
     "medications": ("MedicationRequest", (("status", "active,on-hold"),)),
     "pregnancy": (
@@ -48,6 +50,15 @@ SEARCHES: Final[Mapping[str, tuple[str, tuple[tuple[str, str], ...] | None]]] = 
         (("code", _codes("pregnancy")), ("_sort", "-date"), ("_count", "1")),
     ),
 }
+FIRST_PAGE_ONLY: Final = frozenset(
+    key for key, (_, params) in SEARCHES.items() if params and dict(params).get("_count")
+)
+"""Searches for the newest results, bounded by ``_count``: their first page is what was asked
+for, and a ``next`` link on it is not followed."""
+EVERY_PAGE: Final = (
+    frozenset(key for key, (_, params) in SEARCHES.items() if params is not None) - FIRST_PAGE_ONLY
+)
+"""Searches where every result counts (the problem list, the medicines): all pages are read."""
 PATIENT_TEMPLATE: Final = "{{context.patientId}}"
 
 
@@ -148,7 +159,8 @@ async def _get(client: Any, url: str) -> Fetched:
         return Fetched(None, f"the FHIR server's answer is not valid JSON ({error.rule})")
 
 
-def _next_page(bundle: Mapping[str, Any]) -> str | None:
+def next_page(bundle: Mapping[str, Any]) -> str | None:
+    """The ``next`` link of a search result page (``""`` when it is not a string), or ``None``."""
     links = bundle.get("link")
     if not isinstance(links, list):
         return None
@@ -159,17 +171,12 @@ def _next_page(bundle: Mapping[str, Any]) -> str | None:
     return None
 
 
-async def _all_pages(client: Any, base: str, url: str) -> Fetched:
-    """A read, or a search with every page of its result (a pregnancy may be on page 2),
-    following ``next`` links only on the same server, at most :data:`MAX_PAGES` pages."""
-    first = await _get(client, url)
-    if first.failure or not isinstance(first.data, Mapping):
-        return first
-    if first.data.get("resourceType") != "Bundle":
-        return first
-    entries = list(first.data.get("entry") or [])
-    page, count, size = first.data, 1, first.size
-    while (following := _next_page(page)) is not None:
+async def _follow(client: Any, base: str, first: Mapping[str, Any], size: int) -> Fetched:
+    """A search result page and every page after it, following ``next`` links only on the
+    same server, at most :data:`MAX_PAGES` pages in all."""
+    entries = list(first.get("entry") or [])
+    page, count = first, 1
+    while (following := next_page(page)) is not None:
         if not following.startswith(base + "/") and not following.startswith(base + "?"):
             return Fetched(None, "the FHIR server's next page is not on that server")
         count += 1
@@ -184,8 +191,19 @@ async def _all_pages(client: Any, base: str, url: str) -> Fetched:
         page = got.data
         entries += list(page.get("entry") or [])
     if count == 1:
+        return Fetched(first, size=size)
+    return Fetched({**first, "entry": entries, "link": []}, size=size)
+
+
+async def _search(client: Any, base: str, key: str, url: str) -> Fetched:
+    """A read, the first page of a bounded search, or every page of any other search (a
+    pregnancy on the problem list may be on page 2)."""
+    first = await _get(client, url)
+    if first.failure or not isinstance(first.data, Mapping) or key not in EVERY_PAGE:
         return first
-    return Fetched({**first.data, "entry": entries, "link": []})
+    if first.data.get("resourceType") != "Bundle":
+        return first
+    return await _follow(client, base, first.data, first.size)
 
 
 async def fetch(
@@ -194,8 +212,10 @@ async def fetch(
     patient_id: str,
     access_token: str | None,
     deadline: float = FHIR_DEADLINE_SECONDS,
+    rest_of: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> dict[str, Fetched]:
-    """Each key fetched from the FHIR server, all within one deadline."""
+    """Each key searched on the FHIR server, and for each key of ``rest_of`` (a first page the
+    EHR sent) the pages after it, all within one deadline."""
     import httpx
 
     headers = {"Accept": "application/fhir+json"}
@@ -203,15 +223,18 @@ async def fetch(
         headers["Authorization"] = f"Bearer {access_token}"
     timeout = httpx.Timeout(deadline, connect=min(CONNECT_SECONDS, deadline))
     found: dict[str, Fetched] = {}
+    continued = dict(rest_of or {})
     async with httpx.AsyncClient(
         timeout=timeout, headers=headers, follow_redirects=False, trust_env=False
     ) as client:
         try:
             async with asyncio.timeout(deadline):
                 for key in keys:
-                    found[key] = await _all_pages(client, base, url_for(base, key, patient_id))
+                    found[key] = await _search(client, base, key, url_for(base, key, patient_id))
+                for key, first in continued.items():
+                    found[key] = await _follow(client, base, first, 0)
         except TimeoutError:
             late = f"the FHIR server did not answer within {deadline:g} s"
-            for key in keys:
+            for key in [*keys, *continued]:
                 found.setdefault(key, Fetched(None, late))
     return found

@@ -3,12 +3,17 @@
 ``memory`` (the default) holds them in one process: with several workers a
 token could be replayed to another worker, so use it with one worker only.
 ``sqlite:///PATH`` shares them between the workers of one host;
-``redis://HOST:PORT/DB`` between hosts. A store that cannot answer refuses
-the token (fail closed).
+``redis://HOST:PORT/DB`` between hosts. A store that cannot answer within
+:data:`STORE_WAIT_SECONDS` (its lock held by another worker, Redis down)
+raises :class:`StoreUnavailable`: the token is neither accepted nor
+recorded, and the caller is told to try again (HTTP 503), never that the
+token was refused. A token id is reported as first used only once the store
+has recorded it.
 """
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 import threading
 import time
@@ -17,7 +22,12 @@ from typing import Final, Protocol
 
 CLOCK_SKEW_SECONDS: Final = 60
 MAX_REMEMBERED_TOKENS: Final = 100_000
-STORE_TIMEOUT_SECONDS: Final = 2.0
+STORE_WAIT_SECONDS: Final = 0.5
+"""The longest a shared store is waited for (its lock, or the Redis server) per token."""
+
+
+class StoreUnavailable(Exception):
+    """The replay store could not answer in time; the message says why (no token data)."""
 
 
 class ReplayStore(Protocol):
@@ -56,7 +66,7 @@ class SqliteReplay:
         self._clock = clock
         self._lock = threading.Lock()
         self._db = sqlite3.connect(
-            path, timeout=STORE_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
+            path, timeout=STORE_WAIT_SECONDS, isolation_level=None, check_same_thread=False
         )
         self._db.execute("PRAGMA journal_mode=WAL")
         # WAL with NORMAL sync survives a crash of the service; a power loss may forget the
@@ -68,29 +78,46 @@ class SqliteReplay:
         self._calls = 0
 
     def first_use(self, issuer: str, jti: str, expires: float) -> bool:
+        """True only once the token id is committed; :class:`StoreUnavailable` when the
+        file's lock (held by another worker) or this process's is not had within
+        :data:`STORE_WAIT_SECONDS` in all."""
+        start = time.monotonic()
+        if not self._lock.acquire(timeout=STORE_WAIT_SECONDS):
+            raise StoreUnavailable("the replay store is busy in this process")
+        try:
+            left = max(0.0, STORE_WAIT_SECONDS - (time.monotonic() - start))
+            return self._record(f"{issuer}\n{jti}", expires, left)
+        finally:
+            self._lock.release()
+
+    def _record(self, token: str, expires: float, wait: float) -> bool:
         now = self._clock()
-        token = f"{issuer}\n{jti}"
-        with self._lock:
-            try:
-                self._db.execute("BEGIN IMMEDIATE")
-                try:
-                    self._calls += 1
-                    if self._calls % 1000 == 0:
-                        self._db.execute("DELETE FROM seen_jti WHERE until < ?", (now,))
-                    row = self._db.execute(
-                        "SELECT until FROM seen_jti WHERE token = ?", (token,)
-                    ).fetchone()
-                    if row is not None and row[0] > now:
-                        return False
-                    self._db.execute(
-                        "INSERT OR REPLACE INTO seen_jti (token, until) VALUES (?, ?)",
-                        (token, expires + CLOCK_SKEW_SECONDS),
-                    )
-                    return True
-                finally:
-                    self._db.execute("COMMIT")
-            except sqlite3.Error:
+        try:
+            self._db.execute(f"PRAGMA busy_timeout = {int(wait * 1000)}")
+            self._db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as error:
+            raise StoreUnavailable(f"the replay store is busy ({type(error).__name__})") from None
+        try:
+            self._calls += 1
+            if self._calls % 1000 == 0:
+                self._db.execute("DELETE FROM seen_jti WHERE until < ?", (now,))
+            row = self._db.execute(
+                "SELECT until FROM seen_jti WHERE token = ?", (token,)
+            ).fetchone()
+            if row is not None and row[0] > now:
+                self._db.execute("ROLLBACK")
                 return False
+            self._db.execute(
+                "INSERT OR REPLACE INTO seen_jti (token, until) VALUES (?, ?)",
+                (token, expires + CLOCK_SKEW_SECONDS),
+            )
+            self._db.execute("COMMIT")
+        except sqlite3.Error as error:
+            if self._db.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self._db.execute("ROLLBACK")
+            raise StoreUnavailable(f"the replay store failed ({type(error).__name__})") from None
+        return True
 
 
 class RedisReplay:
@@ -103,8 +130,8 @@ class RedisReplay:
             raise ValueError("a redis:// replay store needs the 'redis' package") from None
         self._client = redis.Redis.from_url(
             url,
-            socket_timeout=STORE_TIMEOUT_SECONDS,
-            socket_connect_timeout=STORE_TIMEOUT_SECONDS,
+            socket_timeout=STORE_WAIT_SECONDS,
+            socket_connect_timeout=STORE_WAIT_SECONDS,
         )
         self._error = redis.RedisError
         self._clock = clock
@@ -117,8 +144,8 @@ class RedisReplay:
                     f"baricitinib-guideline:jti:{issuer}\n{jti}", 1, nx=True, ex=seconds
                 )
             )
-        except self._error:
-            return False
+        except self._error as error:
+            raise StoreUnavailable(f"the replay store failed ({type(error).__name__})") from None
 
 
 def replay_store(url: str | None) -> ReplayStore:

@@ -86,6 +86,10 @@ def field_of(data: Mapping[str, Any], name: str, kind: type, where: str) -> Any:
     return value
 
 
+Identifiers = frozenset[tuple[str, str]]
+"""A resource's identifiers as (system, value) pairs."""
+
+
 @dataclass
 class HookCall:
     """One hook request, read: the baricitinib orders and what the EHR sent about the patient."""
@@ -99,9 +103,30 @@ class HookCall:
     """Keys as sent: a present ``None`` means the EHR has no such data."""
     server: object = None
     access_token: str | None = None
+    tied_by_identifier: list[tuple[str, frozenset[tuple[str, str]]]] = field(default_factory=list)
+    """Draft orders whose subject is a Patient entry of draftOrders known only by identifiers:
+    where the order is, and the entry's (system, value) pairs, one of which the patient must
+    have."""
 
 
-def _subject_is(order: Mapping[str, Any], patient_id: str) -> bool:
+def identifiers(resource: Mapping[str, Any]) -> Identifiers:
+    """A resource's identifiers that name both a system and a value."""
+    found = resource.get("identifier")
+    return frozenset(
+        (item["system"], item["value"])
+        for item in (found if isinstance(found, list) else [])
+        if isinstance(item, Mapping)
+        and isinstance(item.get("system"), str)
+        and isinstance(item.get("value"), str)
+    )
+
+
+def _subject_is(
+    order: Mapping[str, Any], patient_id: str, bundled: Mapping[str, Mapping[str, Any]]
+) -> bool | Identifiers:
+    """Whether the order's subject is ``context.patientId``: a reference to it, or to a Patient
+    entry of draftOrders (by ``fullUrl``, e.g. ``urn:uuid:``) with that id; for an entry
+    without that id, its identifiers, which the patient's must share."""
     subject = order.get("subject")
     if subject is None:
         return True
@@ -109,7 +134,14 @@ def _subject_is(order: Mapping[str, Any], patient_id: str) -> bool:
     if not isinstance(reference, str):
         return False
     path = reference.split("/_history/")[0]
-    return path == f"Patient/{patient_id}" or path.endswith(f"/Patient/{patient_id}")
+    if path == f"Patient/{patient_id}" or path.endswith(f"/Patient/{patient_id}"):
+        return True
+    entry = bundled.get(reference, bundled.get(path))
+    if entry is None or entry.get("resourceType") != "Patient":
+        return False
+    if entry.get("id") == patient_id:
+        return True
+    return (entry.get("id") is None and identifiers(entry)) or False
 
 
 def read_hook(service: str, hook: str, body: Any, site_codes: Any) -> HookCall:
@@ -142,11 +174,16 @@ def read_hook(service: str, hook: str, body: Any, site_codes: Any) -> HookCall:
         if isinstance(entry.get("fullUrl"), str):
             bundled[entry["fullUrl"]] = resource
     reader = OrderReader(site_codes, bundled)
+    tied_by_identifier = []
     for index, resource in enumerate(resources):
-        if resource.get("resourceType") == "MedicationRequest" and not _subject_is(
-            resource, patient_id
-        ):
-            raise BadRequest(f"draftOrders.entry[{index}].subject is not context.patientId")
+        if resource.get("resourceType") != "MedicationRequest":
+            continue
+        tied = _subject_is(resource, patient_id, bundled)
+        where = f"draftOrders.entry[{index}].subject"
+        if not tied:
+            raise BadRequest(f"{where} cannot be tied to context.patientId")
+        if isinstance(tied, frozenset):
+            tied_by_identifier.append((where, tied))
     orders = [
         (f"draftOrders.entry[{i}]", r) for i, r in enumerate(resources) if reader.is_baricitinib(r)
     ]
@@ -178,4 +215,5 @@ def read_hook(service: str, hook: str, body: Any, site_codes: Any) -> HookCall:
         prefetch=dict(prefetch),
         server=body.get("fhirServer"),
         access_token=token,
+        tied_by_identifier=tied_by_identifier,
     )
