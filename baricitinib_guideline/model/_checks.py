@@ -11,6 +11,8 @@ from collections.abc import Callable
 from enum import Enum
 from typing import Any, TypeVar
 
+import attrs
+
 from ..errors import InvalidInputError
 
 T = TypeVar("T")
@@ -96,6 +98,41 @@ def is_date(name: str) -> Validator:
         as_date(value, name)
 
     return check
+
+
+def checked_builder(cls: type[T]) -> Callable[[dict[str, Any]], T]:
+    """A private constructor of the frozen attrs class ``cls`` for values already converted.
+
+    It takes a dict of every ``init`` field, each value exactly as the class keeps it
+    (the caller has done what the converters and validators do), sets the fields
+    without them, and runs the class's ``__attrs_post_init__``: the checks across
+    fields and the derived values are the public constructor's. Fields outside
+    ``init`` start from their default.
+    """
+    fields = attrs.fields(cls)  # type: ignore[arg-type]
+    given = frozenset(a.name for a in fields if a.init)
+    preset = tuple(
+        (a.name, a.default) for a in fields if not a.init and a.default is not attrs.NOTHING
+    )
+    if any(isinstance(default, attrs.Factory) for _, default in preset):  # type: ignore[arg-type]
+        raise TypeError(f"{cls.__name__}: a field outside init has a factory default")
+    post_init = getattr(cls, "__attrs_post_init__", None)
+    new = object.__new__
+    put = object.__setattr__
+
+    def build(values: dict[str, Any]) -> T:
+        if values.keys() != given:
+            raise TypeError(f"{cls.__name__} takes exactly the fields {', '.join(sorted(given))}")
+        obj = new(cls)
+        for name, value in values.items():
+            put(obj, name, value)
+        for name, default in preset:
+            put(obj, name, default)
+        if post_init is not None:
+            post_init(obj)
+        return obj
+
+    return build
 
 
 class Readable:
