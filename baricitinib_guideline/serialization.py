@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import operator
 from collections.abc import Mapping
 from enum import Enum
 from typing import Any, Final, TypeVar, get_args, get_origin
@@ -319,10 +320,6 @@ def from_json(text: str | bytes | Mapping[str, Any], cls: type[T]) -> T:
     if not isinstance(data, dict):
         raise InvalidInputError("$", f"{cls.__name__} must be a JSON object")
     _version(data)
-    if cls is Patient:
-        patient = _read_patient(data)
-        if patient is not None:
-            return patient  # type: ignore[return-value]
     return _structure(data, cls, "$")
 
 
@@ -356,46 +353,56 @@ _build_patient: Final = checked_builder(Patient)
 _build_labs: Final = checked_builder(Labs)
 _LARGEST_EXACT_INT: Final = 2**53
 _MAX_UNITS: Final = 256
-_quick_units: dict[str, dict[str, Any]] = {}
-"""For each dimension, the unit texts read for it, each to its units container."""
+_quick_units: dict[tuple[str, ...], dict[str, Any]] = {}
+"""For each field's dimensions, the unit texts read for them, each to its units container."""
 
 
-def _quick_unit(text: object, dimension: str) -> Any:
-    """The units container of a unit text of ``dimension``, or ``None`` for the slow path."""
-    if type(text) is not str:
-        return None
-    known = _quick_units.get(dimension)
-    if known is None:
-        known = _quick_units.setdefault(dimension, {})
-    found = known.get(text)
-    if found is None:
+def _quick_unit(text: str, dimensions: tuple[str, ...]) -> Any:
+    """The units container of a unit text of the first of ``dimensions`` it has, or
+    ``None`` for the slow path; remembered for the next reading."""
+    for dimension in dimensions:
         try:
             found = parse_unit(text, "unit")._units
         except InvalidInputError:
             return None
-        if dimension_problem(found, dimension) is not None:
-            return None
-        if len(known) < _MAX_UNITS:
-            known[text] = found
-    return found
-
-
-def _quick_quantity(data: object, dimensions: tuple[str, ...]) -> QuantityT | None:
-    """``{"value": number, "unit": text}`` as a read-only quantity of one of ``dimensions``."""
-    if type(data) is not dict or len(data) != 2:
-        return None
-    number = data.get("value")
-    kind = type(number)
-    if kind is int:
-        if not -_LARGEST_EXACT_INT < number < _LARGEST_EXACT_INT:  # type: ignore[operator]
-            return None
-    elif kind is not float or not math.isfinite(number):  # type: ignore[arg-type]
-        return None
-    for dimension in dimensions:
-        units = _quick_unit(data.get("unit"), dimension)
-        if units is not None:
-            return frozen_quantity(number, units)  # type: ignore[arg-type]
+        if dimension_problem(found, dimension) is None:
+            known = _quick_units.setdefault(dimensions, {})
+            if len(known) < _MAX_UNITS:
+                known[text] = found
+            return found
     return None
+
+
+def _quick_quantities(values: dict[str, Any], fields: tuple[tuple[str, Any], ...]) -> bool:
+    """Read each quantity field of ``values`` in place (``None`` stays), each JSON object
+    ``{"value": number, "unit": text}`` (as its key-value pairs) as a read-only quantity
+    of one of the field's dimensions; false if one cannot be read so."""
+    for name, dimensions in fields:
+        data = values[name]
+        if data is None:
+            continue
+        if type(data) is not tuple or len(data) != 2:
+            return False
+        (first, number), (second, text) = data
+        if first != "value" or second != "unit":
+            if first != "unit" or second != "value":
+                return False
+            number, text = text, number
+        kind = type(number)
+        if kind is float:
+            if not math.isfinite(number):
+                return False
+        elif kind is not int or not -_LARGEST_EXACT_INT < number < _LARGEST_EXACT_INT:
+            return False
+        if type(text) is not str:
+            return False
+        units = _quick_units.get(dimensions, _NO_UNITS).get(text)
+        if units is None:
+            units = _quick_unit(text, dimensions)
+            if units is None:
+                return False
+        values[name] = frozen_quantity(number, units)
+    return True
 
 
 def _quick_members(data: object, kind: type[Enum]) -> frozenset[Any] | None:
@@ -445,21 +452,19 @@ _PATIENT_FLAGS: Final = tuple(
 )
 
 
-def _quick_quantities(values: dict[str, Any], fields: tuple[tuple[str, Any], ...]) -> bool:
-    """Read each quantity field of ``values`` in place (``None`` stays); false if one cannot."""
-    for name, dimensions in fields:
-        data = values[name]
-        if data is not None:
-            found = _quick_quantity(data, dimensions)
-            if found is None:
-                return False
-            values[name] = found
-    return True
+def _pairs_object(pairs: object) -> dict[str, Any] | None:
+    """A JSON object given as its key-value pairs as a dict; ``None`` for anything else and
+    for a key given twice (which the full path refuses)."""
+    if type(pairs) is not tuple:
+        return None
+    data = dict(pairs)
+    return data if len(data) == len(pairs) else None
 
 
-def _quick_labs(data: object) -> Labs | None:
-    """The Labs of a JSON object, or ``None`` when the cattrs path must read it."""
-    if type(data) is not dict or not data.keys() <= _LABS_DEFAULTS.keys():
+def _quick_labs(pairs: object) -> Labs | None:
+    """The Labs of a JSON object's pairs, or ``None`` when the cattrs path must read it."""
+    data = _pairs_object(pairs)
+    if data is None or not data.keys() <= _LABS_DEFAULTS.keys():
         return None
     values = {**_LABS_DEFAULTS, **data}
     if not _quick_quantities(values, _LABS_QUANTITIES):
@@ -471,7 +476,8 @@ def _quick_labs(data: object) -> Labs | None:
 
 
 def _read_patient(data: dict[str, Any]) -> Patient | None:
-    """The Patient of a JSON object, or ``None`` when the cattrs path must read it.
+    """The Patient of a JSON object whose nested objects are still key-value pairs, or
+    ``None`` when the cattrs path must read it.
 
     ``None`` for anything the cattrs path would read differently or refuse: a key it
     does not know, a missing age, a value of another type or form, a Patient or Labs
@@ -513,16 +519,19 @@ def _read_patient(data: dict[str, Any]) -> Patient | None:
 
 _PATIENT_FIELDS: Final = frozenset(a.name for a in attrs.fields(Patient) if a.init)
 _NO_MEMBERS: Final[frozenset[Any]] = frozenset()
+_NO_UNITS: Final[dict[str, Any]] = {}
 
 
 def _refuse_constant(name: str) -> object:
     raise InvalidInputError("$", f"{name} is not allowed in JSON")
 
 
-_decode: Final = json.JSONDecoder(
-    object_pairs_hook=unique_keys, parse_constant=_refuse_constant
+_decode_pairs: Final = json.JSONDecoder(
+    object_pairs_hook=tuple, parse_constant=_refuse_constant
 ).decode
-"""The JSON reader's settings in one decoder built once (``json.loads`` builds one a call)."""
+"""JSON with every object as its tuple of key-value pairs, built in C: a key given twice
+is still there to see, without a Python call per object. Built once (``json.loads``
+builds a decoder a call)."""
 
 
 def _quick_patient_text(text: str) -> Patient | None:
@@ -530,8 +539,8 @@ def _quick_patient_text(text: str) -> Patient | None:
     if len(text) > MAX_JSON_CHARS:
         return None
     try:
-        data = _decode(text)
-        if type(data) is not dict:
+        data = _pairs_object(_decode_pairs(text))
+        if data is None:
             return None
         _version(data)
     except (ValueError, RecursionError):  # InvalidInputError among them
@@ -544,19 +553,10 @@ def _quick_patient_text(text: str) -> Patient | None:
 # the two). A magnitude of another type than int or float is written by that path.
 
 _LITERALS: Final = {None: "null", True: "true", False: "false"}
-_string_texts: dict[str, str] = {}
-"""Unit codes and member names, each to its JSON string."""
+_unit_texts: dict[Any, str] = {}
+"""Units containers, each to its code as a JSON string."""
 _set_texts: dict[frozenset[Any], str] = {}
 """Sets of members (at most 2^6 of each kind), each to its JSON array."""
-
-
-def _string_text(value: str) -> str:
-    found = _string_texts.get(value)
-    if found is None:
-        found = _encode(value)
-        if len(_string_texts) < _MAX_UNITS:
-            _string_texts[value] = found
-    return found
 
 
 def _quantity_text(quantity: QuantityT | None) -> str | None:
@@ -572,7 +572,13 @@ def _quantity_text(quantity: QuantityT | None) -> str | None:
         number = float.__repr__(magnitude)
     else:
         return None
-    return f'{{"value": {number}, "unit": {_string_text(to_json_unit(quantity._units))}}}'
+    units = quantity._units
+    unit = _unit_texts.get(units)
+    if unit is None:
+        unit = _encode(to_json_unit(units))
+        if len(_unit_texts) < _MAX_UNITS:
+            _unit_texts[units] = unit
+    return f'{{"value": {number}, "unit": {unit}}}'
 
 
 def _set_text(members: frozenset[Enum]) -> str:
@@ -604,21 +610,26 @@ _PATIENT_TEMPLATE: Final = _template(
     _PATIENT_NAMES,
     f'"schema_version": {SCHEMA_VERSION}, "knowledge_version": {_encode(KNOWLEDGE_VERSION)}, ',
 )
+_SEX_TEXTS: Final[dict[Sex | None, str]] = {None: "null"}
+_SEX_TEXTS.update((sex, _encode(sex.value)) for sex in Sex)
 _PATIENT_WRITERS: Final[dict[str, Any]] = {
     **dict.fromkeys(_PATIENT_FLAGS, _LITERALS.__getitem__),
     "can_become_pregnant": _LITERALS.__getitem__,
     "risk_factors": _set_text,
     "comorbidities": _set_text,
     "labs": _labs_text,
-    "sex": lambda sex: "null" if sex is None else _string_text(sex.value),
+    "sex": _SEX_TEXTS.__getitem__,
     **{name: _quantity_text for name, _ in _PATIENT_QUANTITIES},
 }
-_PATIENT_PARTS: Final = tuple((name, _PATIENT_WRITERS[name]) for name in _PATIENT_NAMES)
+_PATIENT_VALUES: Final = operator.attrgetter(*_PATIENT_NAMES)
+_PATIENT_PARTS: Final = tuple(_PATIENT_WRITERS[name] for name in _PATIENT_NAMES)
 
 
 def _patient_text(patient: Patient) -> str | None:
     """The JSON text of a Patient, or ``None`` when the cattrs path must write it."""
-    parts = [write(getattr(patient, name)) for name, write in _PATIENT_PARTS]
+    parts = [
+        write(value) for write, value in zip(_PATIENT_PARTS, _PATIENT_VALUES(patient), strict=True)
+    ]
     if None in parts:
         return None
     return _PATIENT_TEMPLATE % tuple(parts)

@@ -38,7 +38,7 @@ def fresh_memo() -> None:
         units._dimension_cache,
         units._json_unit_cache,
         serialization._quick_units,
-        serialization._string_texts,
+        serialization._unit_texts,
         serialization._set_texts,
     ):
         table.clear()

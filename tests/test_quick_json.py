@@ -198,6 +198,12 @@ def test_every_input_gives_the_same_patient_or_the_same_error_either_way(
     [
         '{"age": {"value": 8, "unit": "a"}, "age": {"value": 9, "unit": "a"}}',
         '{"age": {"value": 8, "unit": "a", "unit": "a"}}',
+        '{"age": {"value": 8, "value": 8}}',
+        '{"age": {"unit": "a", "unit": "a"}}',
+        '{"age": {"value": 30, "unit": "a"}, "labs": {"haemoglobin": null, "haemoglobin": null}}',
+        '{"age": {"value": 30, "unit": "a"}, "labs": [{"haemoglobin": null}]}',
+        '{"age": {"value": 30, "unit": "a"}, "risk_factors": [{"VTE": 1}]}',
+        '{"age": [["value", 8], ["unit", "a"]]}',
         '{"age": {"value": NaN, "unit": "a"}}',
         '\ufeff{"age": {"value": 8, "unit": "a"}}',
         '{"schema_version": 2, "age": {"value": 8, "unit": "a"}}',

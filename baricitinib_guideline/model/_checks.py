@@ -110,7 +110,7 @@ def checked_builder(cls: type[T]) -> Callable[[dict[str, Any]], T]:
     ``init`` start from their default.
     """
     fields = attrs.fields(cls)  # type: ignore[arg-type]
-    given = frozenset(a.name for a in fields if a.init)
+    given = tuple(a.name for a in fields if a.init)
     preset = tuple(
         (a.name, a.default) for a in fields if not a.init and a.default is not attrs.NOTHING
     )
@@ -121,11 +121,16 @@ def checked_builder(cls: type[T]) -> Callable[[dict[str, Any]], T]:
     put = object.__setattr__
 
     def build(values: dict[str, Any]) -> T:
-        if values.keys() != given:
-            raise TypeError(f"{cls.__name__} takes exactly the fields {', '.join(sorted(given))}")
+        if len(values) != len(given):
+            raise TypeError(f"{cls.__name__} takes exactly the fields {', '.join(given)}")
         obj = new(cls)
-        for name, value in values.items():
-            put(obj, name, value)
+        try:
+            for name in given:
+                put(obj, name, values[name])
+        except KeyError:
+            raise TypeError(
+                f"{cls.__name__} takes exactly the fields {', '.join(given)}"
+            ) from None
         for name, default in preset:
             put(obj, name, default)
         if post_init is not None:
