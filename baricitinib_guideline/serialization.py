@@ -464,10 +464,10 @@ def _pairs_object(pairs: object) -> dict[str, Any] | None:
 def _quick_labs(pairs: object) -> Labs | None:
     """The Labs of a JSON object's pairs, or ``None`` when the cattrs path must read it."""
     data = _pairs_object(pairs)
-    if data is None or not data.keys() <= _LABS_DEFAULTS.keys():
+    if data is None:
         return None
     values = {**_LABS_DEFAULTS, **data}
-    if not _quick_quantities(values, _LABS_QUANTITIES):
+    if len(values) != len(_LABS_DEFAULTS) or not _quick_quantities(values, _LABS_QUANTITIES):
         return None
     try:
         return _build_labs(values)
@@ -483,10 +483,11 @@ def _read_patient(data: dict[str, Any]) -> Patient | None:
     does not know, a missing age, a value of another type or form, a Patient or Labs
     the constructor's checks refuse.
     """
-    if "age" not in data or not data.keys() <= _PATIENT_FIELDS:
-        return None
     values = {**_PATIENT_DEFAULTS, **data}
-    if values["age"] is None or not _quick_quantities(values, _PATIENT_QUANTITIES):
+    # Every key a field's (or there would be more) and the age given.
+    if len(values) != len(_PATIENT_FIELDS) or values.get("age") is None:
+        return None
+    if not _quick_quantities(values, _PATIENT_QUANTITIES):
         return None
     for name in _PATIENT_FLAGS:
         if type(values[name]) is not bool:

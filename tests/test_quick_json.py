@@ -218,6 +218,8 @@ def test_every_input_gives_the_same_patient_or_the_same_error_either_way(
         '{"age": {"value": 8, "unit": "a"}, "age_months": 96}',
         '{"age": {"value": 8, "unit": "a"}, "_key": null}',
         '{"age": null}',
+        '{"extra_field": 1, "weight": {"value": 25, "unit": "kg"}}',
+        '{"age": {"value": 30, "unit": "a"}, "labs": {"platelets": null, "haemoglobin": null}}',
         "{}",
         "",
         " " * 10 + '{"age": {"value": 8, "unit": "a"}}' + " " * 10,
