@@ -280,7 +280,7 @@ def test_a_magnitude_the_template_cannot_write_goes_through_cattrs() -> None:
     assert json.loads(bg.to_json(patient))["weight"] == {"value": 25.5, "unit": "kg"}
 
 
-@attrs.frozen
+@attrs.frozen(slots=False)
 class _Plain:
     number: int
     text: str = "x"
@@ -310,6 +310,7 @@ def test_checked_builder_runs_the_post_init_checks_and_sets_defaults() -> None:
 def test_checked_builder_works_without_a_post_init_and_refuses_factory_defaults() -> None:
     plain = checked_builder(_Plain)({"number": 3, "text": "y"})
     assert (plain.number, plain.text, plain.later) == (3, "y", None)
+    assert vars(plain) == {"number": 3, "text": "y", "later": None}, "a class without slots"
     with pytest.raises(attrs.exceptions.FrozenInstanceError):
         plain.number = 4  # type: ignore[misc]
 

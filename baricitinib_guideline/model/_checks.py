@@ -7,6 +7,8 @@ message is the same whether the value came from code, JSON or the CLI.
 from __future__ import annotations
 
 import datetime as dt
+import inspect
+import types
 from collections.abc import Callable
 from enum import Enum
 from typing import Any, TypeVar
@@ -118,6 +120,7 @@ def checked_builder(cls: type[T]) -> Callable[[dict[str, Any]], T]:
         raise TypeError(f"{cls.__name__}: a field outside init has a factory default")
     post_init = getattr(cls, "__attrs_post_init__", None)
     new = object.__new__
+    setters = tuple((name, _setter(cls, name)) for name in given)
     put = object.__setattr__
 
     def build(values: dict[str, Any]) -> T:
@@ -125,8 +128,8 @@ def checked_builder(cls: type[T]) -> Callable[[dict[str, Any]], T]:
             raise TypeError(f"{cls.__name__} takes exactly the fields {', '.join(given)}")
         obj = new(cls)
         try:
-            for name in given:
-                put(obj, name, values[name])
+            for name, setter in setters:
+                setter(obj, values[name])
         except KeyError:
             raise TypeError(
                 f"{cls.__name__} takes exactly the fields {', '.join(given)}"
@@ -138,6 +141,19 @@ def checked_builder(cls: type[T]) -> Callable[[dict[str, Any]], T]:
         return obj
 
     return build
+
+
+def _setter(cls: type, name: str) -> Callable[[Any, Any], None]:
+    """What sets field ``name`` on an instance of ``cls`` past a frozen ``__setattr__``: the
+    slot's own descriptor in a class with slots (a call cheaper than ``object.__setattr__``)."""
+    found = inspect.getattr_static(cls, name, None)
+    if isinstance(found, types.MemberDescriptorType):
+        return found.__set__
+
+    def put(obj: Any, value: Any) -> None:
+        object.__setattr__(obj, name, value)
+
+    return put
 
 
 class Readable:
