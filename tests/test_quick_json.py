@@ -321,3 +321,16 @@ def test_checked_builder_works_without_a_post_init_and_refuses_factory_defaults(
 
     with pytest.raises(TypeError, match="factory default"):
         checked_builder(WithFactory)
+
+
+def test_the_quick_path_reads_and_writes_every_field() -> None:
+    """A new field must be given a quick reader and writer, or its JSON value would be
+    kept as it came; this fails until it is."""
+    patient_fields = {a.name for a in attrs.fields(bg.Patient) if a.init}
+    read = {name for name, _ in serialization._PATIENT_QUANTITIES}
+    read |= set(serialization._PATIENT_FLAGS)
+    read |= {"can_become_pregnant", "risk_factors", "comorbidities", "sex", "labs"}
+    assert read == patient_fields
+    assert set(serialization._PATIENT_WRITERS) == patient_fields
+    labs_fields = {a.name for a in attrs.fields(bg.Labs) if a.init}
+    assert {name for name, _ in serialization._LABS_QUANTITIES} == labs_fields
