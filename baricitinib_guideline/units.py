@@ -37,6 +37,7 @@ __all__ = [
     "Q_",
     "QuantityT",
     "canonical",
+    "dimension_problem",
     "frozen_quantity",
     "parse_quantity",
     "parse_unit",
@@ -115,11 +116,15 @@ def frozen_quantity(magnitude: int | float, unit: Any) -> QuantityT:
     plain number and a unit, without its parsing and checks (the door has
     done them).
     """
-    registry()
-    quantity: QuantityT = object.__new__(_STATE["read_only"])
-    quantity.__dict__.update(
-        _magnitude=magnitude, _units=getattr(unit, "_units", unit), **{_READ_ONLY: True}
-    )
+    kind = _STATE.get("read_only")
+    if kind is None:
+        registry()
+        kind = _STATE["read_only"]
+    quantity: QuantityT = object.__new__(kind)
+    values = quantity.__dict__
+    values["_magnitude"] = magnitude
+    values["_units"] = getattr(unit, "_units", unit)
+    values[_READ_ONLY] = True
     return quantity
 
 
@@ -266,7 +271,7 @@ def _unit_text(units: Any) -> str:
     return text + "".join(f" / {item}" for item in below)
 
 
-def _dimension_error(units: Any, dimension: str) -> str | None:
+def dimension_problem(units: Any, dimension: str) -> str | None:
     """``None`` when ``units`` (a units container) have ``dimension``, else the broken rule."""
     key = (units, dimension)
     found = _dimension_cache.get(key, "")
@@ -386,7 +391,7 @@ def quantity_from(value: object, field: str, dimension: str) -> QuantityT:
         units = unit._units
         if factor != 1.0:
             magnitude = snap_conversion_noise(magnitude * factor)
-    problem = _dimension_error(units, dimension)
+    problem = dimension_problem(units, dimension)
     if problem is not None:
         raise InvalidInputError(field, problem, part="unit")
     if ours and _is_read_only(value):

@@ -25,7 +25,7 @@ def foreign() -> pint.UnitRegistry[Any]:
 @pytest.fixture(autouse=True)
 def fresh_memo() -> None:
     """Each test computes its answers: no memoised result from an earlier test hides a fault."""
-    from baricitinib_guideline import api, units
+    from baricitinib_guideline import api, serialization, units
     from baricitinib_guideline.rules import _base
 
     api._ANSWERS.clear()
@@ -37,5 +37,8 @@ def fresh_memo() -> None:
         units._factor_cache,
         units._dimension_cache,
         units._json_unit_cache,
+        serialization._quick_units,
+        serialization._unit_texts,
+        serialization._set_texts,
     ):
         table.clear()

@@ -7,9 +7,13 @@ message is the same whether the value came from code, JSON or the CLI.
 from __future__ import annotations
 
 import datetime as dt
+import inspect
+import types
 from collections.abc import Callable
 from enum import Enum
 from typing import Any, TypeVar
+
+import attrs
 
 from ..errors import InvalidInputError
 
@@ -96,6 +100,60 @@ def is_date(name: str) -> Validator:
         as_date(value, name)
 
     return check
+
+
+def checked_builder(cls: type[T]) -> Callable[[dict[str, Any]], T]:
+    """A private constructor of the frozen attrs class ``cls`` for values already converted.
+
+    It takes a dict of every ``init`` field, each value exactly as the class keeps it
+    (the caller has done what the converters and validators do), sets the fields
+    without them, and runs the class's ``__attrs_post_init__``: the checks across
+    fields and the derived values are the public constructor's. Fields outside
+    ``init`` start from their default.
+    """
+    fields = attrs.fields(cls)  # type: ignore[arg-type]
+    given = tuple(a.name for a in fields if a.init)
+    preset = tuple(
+        (a.name, a.default) for a in fields if not a.init and a.default is not attrs.NOTHING
+    )
+    if any(isinstance(default, attrs.Factory) for _, default in preset):  # type: ignore[arg-type]
+        raise TypeError(f"{cls.__name__}: a field outside init has a factory default")
+    post_init = getattr(cls, "__attrs_post_init__", None)
+    new = object.__new__
+    setters = tuple((name, _setter(cls, name)) for name in given)
+    put = object.__setattr__
+
+    def build(values: dict[str, Any]) -> T:
+        if len(values) != len(given):
+            raise TypeError(f"{cls.__name__} takes exactly the fields {', '.join(given)}")
+        obj = new(cls)
+        try:
+            for name, setter in setters:
+                setter(obj, values[name])
+        except KeyError:
+            raise TypeError(
+                f"{cls.__name__} takes exactly the fields {', '.join(given)}"
+            ) from None
+        for name, default in preset:
+            put(obj, name, default)
+        if post_init is not None:
+            post_init(obj)
+        return obj
+
+    return build
+
+
+def _setter(cls: type, name: str) -> Callable[[Any, Any], None]:
+    """What sets field ``name`` on an instance of ``cls`` past a frozen ``__setattr__``: the
+    slot's own descriptor in a class with slots (a call cheaper than ``object.__setattr__``)."""
+    found = inspect.getattr_static(cls, name, None)
+    if isinstance(found, types.MemberDescriptorType):
+        return found.__set__
+
+    def put(obj: Any, value: Any) -> None:
+        object.__setattr__(obj, name, value)
+
+    return put
 
 
 class Readable:
