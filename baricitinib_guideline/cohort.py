@@ -728,14 +728,22 @@ def _estimates(
 
 
 def _group(parts: list[np.ndarray[Any, Any]]) -> np.ndarray[Any, Any]:
-    """A small code per row, equal where the rows agree on every part (each -1..7)."""
+    """A small code per row, equal exactly where the rows agree on every part (each -1..).
+
+    Each part takes as many slots as it has values (a mixed radix), so no two different
+    combinations share a key however many values a part has."""
     key = np.zeros(len(parts[0]), dtype=np.int64)
+    span = 1  # the number of keys so far: every key lies in 0..span-1
     for part in parts:
-        key *= 9
+        size = int(part.max(initial=0)) + 2  # -1.. gives 0..size-1
+        if span * size >= 1 << 62:  # compact it before it could overflow
+            key, uniques = pd.factorize(key)
+            key = key.astype(np.int64)
+            span = len(uniques)
+        key *= size
         key += part  # in place: no temporary the size of the table
         key += 1
-        if key.max(initial=0) > 1 << 50:  # compact it before it could overflow
-            key = pd.factorize(key)[0].astype(np.int64)
+        span *= size
     codes: np.ndarray[Any, Any] = pd.factorize(key)[0]
     return codes.astype(np.int32)  # at most one code per row
 

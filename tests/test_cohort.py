@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 import math
 from decimal import Decimal
 from fractions import Fraction
@@ -247,6 +248,58 @@ def test_rows_at_and_around_every_cut_point_get_their_own_answer() -> None:
                     {"current_dose_mg": 4.0, "response": "SUSTAINED_CONTROL"},
                 ):
                     records.append({**base, "age_years": age, **extra, column: value})
+    check_rows(records)
+
+
+def _plain_row(**changes: Any) -> dict[str, Any]:
+    return {
+        "age_years": 40.0,
+        "weight_kg": 70.0,
+        "creatinine_clearance_ml_min": math.nan,
+        "egfr_ml_min": math.nan,
+        "current_dose_mg": math.nan,
+        "response": None,
+        **dict.fromkeys(FLAG_COLUMNS),
+        "sex": None,
+        "serum_creatinine_mg_dl": math.nan,
+        **changes,
+    }
+
+
+def test_every_combination_of_risks_at_every_age_band_is_the_scalar_answer() -> None:
+    """32 sets of risk factors at each age band (and on treatment or not): more groups than
+    a small fixed slot per part holds, so rows with different answers must stay apart."""
+    records = [
+        _plain_row(
+            age_years=age,
+            **dict(zip(RISKS, risks, strict=True)),
+            **({"current_dose_mg": 4.0, "response": "SUSTAINED_CONTROL"} if treated else {}),
+        )
+        for age in (1.0, 8.0, 12.0, 40.0, 70.0)
+        for risks in itertools.product([False, True], repeat=len(RISKS))
+        for treated in (False, True)
+    ]
+    check_rows(records)
+
+
+def test_many_distinct_current_doses_keep_their_own_answers() -> None:
+    """A dozen current doses, each with every response and candidacy, at two ages and
+    sexes with a creatinine: many groups in every part of the audit's key."""
+    records = [
+        _plain_row(
+            age_years=age,
+            current_dose_mg=dose,
+            response=response,
+            systemic_candidate=candidate,
+            sex=sex,
+            serum_creatinine_mg_dl=1.3,
+        )
+        for dose in (0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0, 6.0, 8.0, 10.0)
+        for response in ("SUSTAINED_CONTROL", "INADEQUATE_CONTROL", "NO_BENEFIT_AFTER_8_WEEKS")
+        for candidate in (True, False)
+        for age in (15.0, 80.0)
+        for sex in ("FEMALE", "MALE")
+    ]
     check_rows(records)
 
 
