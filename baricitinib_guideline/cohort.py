@@ -29,6 +29,7 @@ from enum import Enum
 from numbers import Real
 from typing import TYPE_CHECKING, Any, Final
 
+import attrs
 import numpy as np
 import pandas as pd
 
@@ -36,7 +37,7 @@ from . import api
 from .errors import InvalidInputError
 from .knowledge import chapter as k
 from .knowledge import licence as lic
-from .model.core import MAX_DOSE_MG
+from .model.core import MAX_DOSE_MG, Reason, Regimen
 from .model.enums import Response, RiskFactor, Sex
 from .model.patient import (
     MAX_AGE_YEARS,
@@ -565,46 +566,59 @@ def audit(df: pd.DataFrame) -> pd.DataFrame:
     valid = ~problems.found
     valid_rows = np.flatnonzero(valid)
 
-    def patient(row: int) -> Patient:
-        return _patient(
-            age[row],
-            weight[row],
-            {c: v[row] for c, v in flags.items()},
-            renal,
-            row,
-            (int(sex[row]), float(creatinine[row])),
-        )
+    built: dict[int, Patient] = {}
 
-    # Each rule once per combination of its inputs.
+    def patient(row: int) -> Patient:
+        # One patient per representative row, shared by every part that picks the row.
+        found = built.get(row)
+        if found is None:
+            found = built[row] = _patient(
+                age[row],
+                weight[row],
+                {c: v[row] for c, v in flags.items()},
+                renal,
+                row,
+                (int(sex[row]), float(creatinine[row])),
+            )
+        return found
+
+    # Each rule once per combination of its inputs; rows whose results the audit's columns
+    # cannot tell apart (see _signature) then share one code of the rule.
     rule_codes, found = [], []
     for rule in rules:
         names = LICENCE_RULE_INPUTS[rule.__name__]
         codes_of_rule = _group([on_treatment, *(inputs[name] for name in names)])
-        found.append(
-            {
-                group: rule(patient(row), not math.isnan(dose[row]))
+        results, recode = _distinct(
+            (
+                (group, rule(patient(row), not math.isnan(dose[row])))
                 for group, row in _firsts(codes_of_rule, valid_rows)
-            }
+            ),
+            int(codes_of_rule.max(initial=-1)) + 1,
         )
-        # Kept for the combination: a rule has few groups, so its codes fit a byte or two.
-        rule_codes.append(
-            codes_of_rule.astype(np.min_scalar_type(int(codes_of_rule.max(initial=0))))
-        )
+        found.append(results)
+        # Kept for the combination: a rule has few distinct results, so a byte or two.
+        rule_codes.append(recode[codes_of_rule].astype(np.min_scalar_type(-len(results))))
     licence = _group(rule_codes)
     constraints: dict[int, Any] = {}
     for group, row in _firsts(licence, valid_rows):
         constraints[group] = tuple(
             constraint
-            for rule_found, codes_of_rule in zip(found, rule_codes, strict=True)
-            for constraint in rule_found[int(codes_of_rule[row])]
+            for results, codes_of_rule in zip(found, rule_codes, strict=True)
+            for constraint in results[int(codes_of_rule[row])]
         )
     del age_band, weight_band, clearance_band, egfr_band, risks, months, kg, numbers
     del rule_codes, inputs, on_treatment
-    decisions: dict[int, Any] = {}
-    for group, row in _firsts(chapter, valid_rows):
-        decisions[group] = api._chapter(
-            patient(row), *_follow_up(float(dose[row]), int(response[row]))
-        )
+    # The chapter's step once per combination of its inputs; groups whose steps (with the
+    # current dose and response, which the combination reads) agree share one code.
+    steps, recode = _distinct(
+        (
+            (group, (api._chapter(patient(row), *follow_up), *follow_up))
+            for group, row in _firsts(chapter, valid_rows)
+            for follow_up in (_follow_up(float(dose[row]), int(response[row])),)
+        ),
+        int(chapter.max(initial=-1)) + 1,
+    )
+    chapter = recode[chapter]
     pair = chapter.astype(np.int64)
     pair *= int(licence.max(initial=0)) + 1
     pair += licence
@@ -612,9 +626,9 @@ def audit(df: pd.DataFrame) -> pd.DataFrame:
     del pair
     answers: dict[int, tuple[float, str, str | None, str]] = {}
     for group, row in _firsts(codes, valid_rows):
-        current_mg, member = _follow_up(float(dose[row]), int(response[row]))
+        decision, current_mg, member = steps[int(chapter[row])]
         result = api._missing_follow_up(current_mg, member) or api._combine(
-            decisions[int(chapter[row])], constraints[int(licence[row])], current_mg, member
+            decision, constraints[int(licence[row])], current_mg, member
         )
         answers[group] = _columns(result)
 
@@ -758,6 +772,41 @@ def _firsts(codes: np.ndarray[Any, Any], valid_rows: np.ndarray[Any, Any]) -> An
     first[codes[valid_rows][::-1]] = valid_rows[::-1]
     groups = np.flatnonzero(first >= 0)
     return zip(groups.tolist(), first[groups].tolist(), strict=True)
+
+
+def _distinct(found: Any, groups: int) -> tuple[list[Any], np.ndarray[Any, Any]]:
+    """The distinct results of ``(group, result)`` pairs, and each group's index among them.
+
+    Results are told apart by :func:`_signature`; groups without a valid row get -1."""
+    results: list[Any] = []
+    index: dict[object, int] = {}
+    recode: dict[int, int] = {}
+    for group, result in found:
+        key = _signature(result)
+        position = index.get(key)
+        if position is None:
+            position = index[key] = len(results)
+            results.append(result)
+        recode[group] = position
+    table = np.full(groups, -1, dtype=np.int64)
+    table[list(recode)] = list(recode.values())
+    return results, table
+
+
+def _signature(value: object) -> object:
+    """What the audit's columns can read of a rule's result: everything but the wording of
+    its reasons, which the columns give by their sources alone (``reason_codes``), and
+    which only names the row's own values (an estimated clearance, a weight)."""
+    if isinstance(value, Reason):
+        return value.source
+    if isinstance(value, tuple):
+        return tuple(_signature(item) for item in value)
+    if isinstance(value, Regimen):
+        return (Regimen, value.dose_mg, value.frequency)
+    kind = type(value)
+    if attrs.has(kind):
+        return (kind, *(_signature(getattr(value, f.name)) for f in attrs.fields(kind)))
+    return value
 
 
 @functools.lru_cache(maxsize=1024)
