@@ -119,6 +119,7 @@ def _dose(value: object, field: str) -> QuantityT:
 # The rules' own Cockcroft-Gault formula, for the cohort audit to place each row's estimate
 # in the licence's clearance bands as recommend() does (adapters do not import the rules).
 _cockcroft_gault: Final = licence.cockcroft_gault
+_cockcroft_gault_unrounded: Final = licence.cockcroft_gault_unrounded
 
 
 # Answers are immutable and depend only on the band key, so they are shared: by exact rule

@@ -705,8 +705,10 @@ def _estimates(
 ) -> np.ndarray[Any, Any]:
     """The Cockcroft-Gault estimate where the rules make one (NaN elsewhere).
 
-    Computed by the rules' own function on the numbers a Patient derives, row
-    by row, only where an estimate is made: so it rounds as the scalar API does.
+    The rules' own formula on columns, on the numbers a Patient derives: each input is
+    snapped as the unit door snaps it, once per distinct value, and each result rounded
+    by Python's ``round`` once per distinct value, so every estimate is the float the
+    scalar API computes (float arithmetic is the same in numpy, in the same order).
     """
     estimate = np.full(len(age), np.nan)
     with np.errstate(invalid="ignore"):
@@ -719,26 +721,25 @@ def _estimates(
             & (creatinine > 0)
             & np.isnan(renal["creatinine_clearance_ml_min"])
         )
-    to_months = float(registry().Quantity(1.0, "year").m_as("month"))  # as canonical() does
     rows = np.flatnonzero(needed)
-    # Once per distinct (age, weight, sex, creatinine): records repeat them.
-    inputs = pd.DataFrame(
-        {"a": age[rows], "w": weight[rows], "s": sex[rows], "c": creatinine[rows]}
-    )
-    inputs = inputs.drop_duplicates()
-    computed = [
-        api._cockcroft_gault(
-            snap_conversion_noise(float(a) * to_months) / 12,
-            snap_conversion_noise(float(w)),
-            _SEXES[int(x)],
-            round(snap_conversion_noise(float(c)), 9),
-        )
-        for a, w, x, c in inputs.itertuples(index=False)
-    ]
-    found = pd.Series(computed, index=pd.MultiIndex.from_frame(inputs), dtype=float)
-    keys = pd.MultiIndex.from_arrays([age[rows], weight[rows], sex[rows], creatinine[rows]])
-    estimate[rows] = found.reindex(keys).to_numpy()
+    if not len(rows):
+        return estimate
+    to_months = float(registry().Quantity(1.0, "year").m_as("month"))  # as canonical() does
+    years = _per_distinct(age[rows], lambda a: snap_conversion_noise(a * to_months) / 12)
+    kg = _per_distinct(weight[rows], snap_conversion_noise)
+    mg_dl = _per_distinct(creatinine[rows], lambda c: round(snap_conversion_noise(c), 9))
+    value = np.empty(len(rows))
+    for code, member in enumerate(Sex, start=1):  # the formula takes one sex at a time
+        one = sex[rows] == code
+        value[one] = api._cockcroft_gault_unrounded(years[one], kg[one], member, mg_dl[one])
+    estimate[rows] = _per_distinct(value, lambda v: round(v, lic.ESTIMATE_DECIMALS))
     return estimate
+
+
+def _per_distinct(values: np.ndarray[Any, Any], function: Any) -> np.ndarray[Any, Any]:
+    """``function`` of each value, called once per distinct value."""
+    distinct, where = np.unique(values, return_inverse=True)
+    return np.array([function(float(v)) for v in distinct], dtype=float)[where]
 
 
 def _group(parts: list[np.ndarray[Any, Any]]) -> np.ndarray[Any, Any]:

@@ -303,6 +303,29 @@ def test_many_distinct_current_doses_keep_their_own_answers() -> None:
     check_rows(records)
 
 
+def test_estimated_clearances_at_the_renal_cut_points_are_the_scalar_answer() -> None:
+    """Cockcroft-Gault estimates on and around 30 and 60 mL/min, and halfway between two
+    rounded values (x.x5), for both sexes: the audit's column arithmetic must round every
+    estimate as the scalar rule does, or rows fall into the neighbouring band."""
+    records = [
+        _plain_row(
+            age_years=age,
+            weight_kg=weight,
+            sex=sex,
+            serum_creatinine_mg_dl=creatinine,
+            **({"current_dose_mg": 4.0, "response": "SUSTAINED_CONTROL"} if treated else {}),
+        )
+        # (140 - 50) * 72 / (72 * c): 30 mL/min at c = 3, 60 at c = 1.5
+        for creatinine in [1.5 + i / 1000 for i in range(-6, 7)]
+        + [3 + i / 1000 for i in range(-6, 7)]
+        + [1.4, 1.42, 1.7, 1.76, 2.5, 2.83, 2.9, 3.5, 3.53]
+        for age, weight in ((50.0, 72.0), (18.0, 60.0), (65.0, 48.0), (81.0, 55.0))
+        for sex in ("FEMALE", "MALE")
+        for treated in (False, True)
+    ]
+    check_rows(records)
+
+
 def check_rows(records: list[dict[str, Any]]) -> None:
     """Each row's audit columns are the scalar API's answer (or INVALID with a problem)."""
     df = frame(records)
