@@ -544,9 +544,9 @@ def audit(df: pd.DataFrame) -> pd.DataFrame:
         (False, False),
     )
     risks = [flags[column] for column in list(FLAGS)[:5]]
-    chapter = _group(
-        [age_band, weight_band, *risks, flags["systemic_candidate"], dose_codes, response]
-    )
+    # The patients the chapter reads, then with the follow-up: one patient serves every dose.
+    chapter_patients = _group([age_band, weight_band, *risks, flags["systemic_candidate"]])
+    chapter = _group([chapter_patients, dose_codes, response])
     # Each licence rule on the inputs it reads; the row's constraints are their concatenation.
     on_treatment = dose_codes >= 0
     inputs = {
@@ -568,8 +568,10 @@ def audit(df: pd.DataFrame) -> pd.DataFrame:
 
     built: dict[int, Patient] = {}
 
-    def patient(row: int) -> Patient:
-        # One patient per representative row, shared by every part that picks the row.
+    def patient(row: int, groups: np.ndarray[Any, Any], first: np.ndarray[Any, Any]) -> Patient:
+        # The patient of the first row of the row's group (of the inputs a part reads),
+        # built once for every part that picks that row.
+        row = int(first[groups[row]])
         found = built.get(row)
         if found is None:
             found = built[row] = _patient(
@@ -587,10 +589,12 @@ def audit(df: pd.DataFrame) -> pd.DataFrame:
     rule_codes, found = [], []
     for rule in rules:
         names = LICENCE_RULE_INPUTS[rule.__name__]
-        codes_of_rule = _group([on_treatment, *(inputs[name] for name in names)])
+        rule_patients = _group([on_treatment & False, *(inputs[name] for name in names)])
+        first = _first_rows(rule_patients, valid_rows)
+        codes_of_rule = _group([rule_patients, on_treatment])
         results, recode = _distinct(
             (
-                (group, rule(patient(row), not math.isnan(dose[row])))
+                (group, rule(patient(row, rule_patients, first), not math.isnan(dose[row])))
                 for group, row in _firsts(codes_of_rule, valid_rows)
             ),
             int(codes_of_rule.max(initial=-1)) + 1,
@@ -610,9 +614,10 @@ def audit(df: pd.DataFrame) -> pd.DataFrame:
     del rule_codes, inputs, on_treatment
     # The chapter's step once per combination of its inputs; groups whose steps (with the
     # current dose and response, which the combination reads) agree share one code.
+    first = _first_rows(chapter_patients, valid_rows)
     steps, recode = _distinct(
         (
-            (group, (api._chapter(patient(row), *follow_up), *follow_up))
+            (group, (api._chapter(patient(row, chapter_patients, first), *follow_up), *follow_up))
             for group, row in _firsts(chapter, valid_rows)
             for follow_up in (_follow_up(float(dose[row]), int(response[row])),)
         ),
@@ -743,7 +748,8 @@ def _per_distinct(values: np.ndarray[Any, Any], function: Any) -> np.ndarray[Any
 
 
 def _group(parts: list[np.ndarray[Any, Any]]) -> np.ndarray[Any, Any]:
-    """A small code per row, equal exactly where the rows agree on every part (each -1..).
+    """A small code per row (0.., with gaps), equal exactly where the rows agree on every
+    part (each -1..).
 
     Each part takes as many slots as it has values (a mixed radix), so no two different
     combinations share a key however many values a part has."""
@@ -759,18 +765,25 @@ def _group(parts: list[np.ndarray[Any, Any]]) -> np.ndarray[Any, Any]:
         key += part  # in place: no temporary the size of the table
         key += 1
         span *= size
+    if span <= max(len(key), 1 << 16):  # already small: kept as they are, gaps and all
+        return key.astype(np.int32)
     codes: np.ndarray[Any, Any] = pd.factorize(key)[0]
     return codes.astype(np.int32)  # at most one code per row
 
 
-def _firsts(codes: np.ndarray[Any, Any], valid_rows: np.ndarray[Any, Any]) -> Any:
-    """(group, one of its valid rows) for every group with a valid row, in group order.
+def _first_rows(codes: np.ndarray[Any, Any], valid_rows: np.ndarray[Any, Any]) -> Any:
+    """Per code (0.., as :func:`_group` gives them), one of its valid rows, -1 for none.
 
-    ``codes`` are 0.. as ``pd.factorize`` gives them. Any row of a group stands for it
-    equally (they agree on every input the part reads); written in reverse, the row is
-    usually the first, without sorting the table."""
+    Any row of a group stands for it equally (they agree on every input the part reads);
+    written in reverse, the row is usually the first, without sorting the table."""
     first = np.full(int(codes.max(initial=-1)) + 1, -1, dtype=np.int64)
     first[codes[valid_rows][::-1]] = valid_rows[::-1]
+    return first
+
+
+def _firsts(codes: np.ndarray[Any, Any], valid_rows: np.ndarray[Any, Any]) -> Any:
+    """(group, one of its valid rows) for every group with a valid row, in group order."""
+    first = _first_rows(codes, valid_rows)
     groups = np.flatnonzero(first >= 0)
     return zip(groups.tolist(), first[groups].tolist(), strict=True)
 
@@ -794,20 +807,27 @@ def _distinct(found: Any, groups: int) -> tuple[list[Any], np.ndarray[Any, Any]]
     return results, table
 
 
-def _signature(value: object) -> object:
+def _signature(value: Any) -> object:
     """What the audit's columns can read of a rule's result: everything but the wording of
     its reasons, which the columns give by their sources alone (``reason_codes``), and
     which only names the row's own values (an estimated clearance, a weight)."""
-    if isinstance(value, Reason):
+    kind: Any = type(value)
+    if kind is Reason:
         return value.source
     if isinstance(value, tuple):
-        return tuple(_signature(item) for item in value)
-    if isinstance(value, Regimen):
+        return tuple([_signature(item) for item in value])
+    if kind is Regimen:
         return (Regimen, value.dose_mg, value.frequency)
-    kind = type(value)
-    if attrs.has(kind):
-        return (kind, *(_signature(getattr(value, f.name)) for f in attrs.fields(kind)))
-    return value
+    names = _fields(kind)
+    if not names:
+        return value
+    return (kind, *[_signature(getattr(value, name)) for name in names])
+
+
+@functools.cache
+def _fields(kind: Any) -> tuple[str, ...]:
+    """The field names of an attrs class (none for any other type)."""
+    return tuple(f.name for f in attrs.fields(kind)) if attrs.has(kind) else ()
 
 
 @functools.lru_cache(maxsize=1024)
