@@ -33,7 +33,7 @@ import attrs
 import numpy as np
 import pandas as pd
 
-from . import api
+from . import decision
 from .errors import InvalidInputError
 from .knowledge import chapter as k
 from .knowledge import licence as lic
@@ -137,7 +137,7 @@ LICENCE_FLAGS: Final = (
 )
 """The flag columns only the licence's constraints read (with the risks, read by both)."""
 LICENCE_RULE_INPUTS: Final[dict[str, tuple[str, ...]]] = {
-    # Each rule of the licence (rules/licence.py RULES) and the inputs it reads, besides
+    # Each rule of the licence (``decision.LICENCE_RULES``) and the inputs it reads, besides
     # whether the patient is on treatment; the audit refuses to run with a rule not named.
     "hypersensitivity": (),
     "pregnancy": ("age", "sex", "pregnant"),
@@ -559,7 +559,7 @@ def audit(df: pd.DataFrame) -> pd.DataFrame:
         "sex": sex,
         **{column: flags[column] for column in LICENCE_FLAGS},
     }
-    rules = api._licence_rules
+    rules = decision.LICENCE_RULES
     unknown = [rule.__name__ for rule in rules if rule.__name__ not in LICENCE_RULE_INPUTS]
     if unknown:  # a new rule of the licence: its inputs must be named here first
         raise RuntimeError(f"cohort.LICENCE_RULE_INPUTS does not name the inputs of {unknown}")
@@ -617,7 +617,13 @@ def audit(df: pd.DataFrame) -> pd.DataFrame:
     first = _first_rows(chapter_patients, valid_rows)
     steps, recode = _distinct(
         (
-            (group, (api._chapter(patient(row, chapter_patients, first), *follow_up), *follow_up))
+            (
+                group,
+                (
+                    decision.chapter_step(patient(row, chapter_patients, first), *follow_up),
+                    *follow_up,
+                ),
+            )
             for group, row in _firsts(chapter, valid_rows)
             for follow_up in (_follow_up(float(dose[row]), int(response[row])),)
         ),
@@ -631,9 +637,9 @@ def audit(df: pd.DataFrame) -> pd.DataFrame:
     del pair
     answers: dict[int, tuple[float, str, str | None, str]] = {}
     for group, row in _firsts(codes, valid_rows):
-        decision, current_mg, member = steps[int(chapter[row])]
-        result = api._missing_follow_up(current_mg, member) or api._combine(
-            decision, constraints[int(licence[row])], current_mg, member
+        step, current_mg, member = steps[int(chapter[row])]
+        result = decision.missing_follow_up(current_mg, member) or decision.combine(
+            step, constraints[int(licence[row])], current_mg, member
         )
         answers[group] = _columns(result)
 
@@ -736,7 +742,7 @@ def _estimates(
     value = np.empty(len(rows))
     for code, member in enumerate(Sex, start=1):  # the formula takes one sex at a time
         one = sex[rows] == code
-        value[one] = api._cockcroft_gault_unrounded(years[one], kg[one], member, mg_dl[one])
+        value[one] = decision.cockcroft_gault_unrounded(years[one], kg[one], member, mg_dl[one])
     estimate[rows] = _per_distinct(value, lambda v: round(v, lic.ESTIMATE_DECIMALS))
     return estimate
 

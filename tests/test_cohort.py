@@ -1093,9 +1093,9 @@ def _inputs_read(read: set[str]) -> set[str]:
 
 
 def test_the_audit_names_every_licence_rule() -> None:
-    from baricitinib_guideline import api
+    from baricitinib_guideline import decision
 
-    assert [rule.__name__ for rule in api._licence_rules] == list(cohort.LICENCE_RULE_INPUTS)
+    assert [rule.__name__ for rule in decision.LICENCE_RULES] == list(cohort.LICENCE_RULE_INPUTS)
 
 
 @settings(max_examples=300, deadline=None)
@@ -1103,9 +1103,9 @@ def test_the_audit_names_every_licence_rule() -> None:
 def test_each_licence_rule_reads_only_the_inputs_the_audit_keys_it_on(
     patient: bg.Patient, on_treatment: bool
 ) -> None:
-    from baricitinib_guideline import api
+    from baricitinib_guideline import decision
 
-    for rule in api._licence_rules:
+    for rule in decision.LICENCE_RULES:
         traced = _Traced(patient)
         rule(traced, on_treatment)  # type: ignore[arg-type]
         assert _inputs_read(traced.read) <= set(cohort.LICENCE_RULE_INPUTS[rule.__name__]), (
@@ -1118,9 +1118,9 @@ def test_each_licence_rule_reads_only_the_inputs_the_audit_keys_it_on(
 def test_the_chapter_reads_only_the_inputs_the_audit_keys_it_on(
     patient: bg.Patient, follow_up: tuple[Any, Any]
 ) -> None:
-    from baricitinib_guideline import api
+    from baricitinib_guideline import decision
 
     dose, response = follow_up
     traced = _Traced(patient)
-    api._chapter(traced, None if dose is None else dose.m_as("mg"), response)  # type: ignore[arg-type]
+    decision.chapter_step(traced, None if dose is None else dose.m_as("mg"), response)  # type: ignore[arg-type]
     assert _inputs_read(traced.read) <= {"age", "weight", "risks", "systemic_candidate"}
