@@ -544,9 +544,46 @@ def audit(df: pd.DataFrame) -> pd.DataFrame:
         (False, False),
     )
     risks = [flags[column] for column in list(FLAGS)[:5]]
+    rules = decision.LICENCE_RULES
+    unknown = [rule.__name__ for rule in rules if rule.__name__ not in LICENCE_RULE_INPUTS]
+    if unknown:  # a new rule of the licence: its inputs must be named here first
+        raise RuntimeError(f"cohort.LICENCE_RULE_INPUTS does not name the inputs of {unknown}")
+
+    # Valid rows that agree on every band are one case: all below runs on the cases (one
+    # row each), and each row then takes its case's answer.
+    valid = ~problems.found
+    case = _group(
+        [
+            age_band,
+            weight_band,
+            *risks,
+            flags["systemic_candidate"],
+            clearance_band,
+            egfr_band,
+            creatinine_state,
+            sex,
+            *(flags[column] for column in LICENCE_FLAGS),
+            dose_codes,
+            response,
+        ]
+    )
+    case_rows = _first_rows(case, np.flatnonzero(valid))
+    present = np.flatnonzero(case_rows >= 0)
+    rows = case_rows[present]  # the row of each case
+    index = np.full(len(case_rows) + 1, -1, dtype=np.int64)  # a row's case (-1: none valid)
+    index[present] = np.arange(len(present))
+    case = index[case]
+    del index, case_rows, present
+    age_band, weight_band, clearance_band, egfr_band = (
+        band[rows] for band in (age_band, weight_band, clearance_band, egfr_band)
+    )
+    risks = [risk[rows] for risk in risks]
+    dose_codes, case_response = dose_codes[rows], response[rows]
+    case_flags = {column: values[rows] for column, values in flags.items()}
+
     # The patients the chapter reads, then with the follow-up: one patient serves every dose.
-    chapter_patients = _group([age_band, weight_band, *risks, flags["systemic_candidate"]])
-    chapter = _group([chapter_patients, dose_codes, response])
+    chapter_patients = _group([age_band, weight_band, *risks, case_flags["systemic_candidate"]])
+    chapter = _group([chapter_patients, dose_codes, case_response])
     # Each licence rule on the inputs it reads; the row's constraints are their concatenation.
     on_treatment = dose_codes >= 0
     inputs = {
@@ -555,23 +592,18 @@ def audit(df: pd.DataFrame) -> pd.DataFrame:
         "risks": _group(risks),
         "clearance": clearance_band,
         "egfr": egfr_band,
-        "creatinine": creatinine_state,
-        "sex": sex,
-        **{column: flags[column] for column in LICENCE_FLAGS},
+        "creatinine": creatinine_state[rows],
+        "sex": sex[rows],
+        **{column: case_flags[column] for column in LICENCE_FLAGS},
     }
-    rules = decision.LICENCE_RULES
-    unknown = [rule.__name__ for rule in rules if rule.__name__ not in LICENCE_RULE_INPUTS]
-    if unknown:  # a new rule of the licence: its inputs must be named here first
-        raise RuntimeError(f"cohort.LICENCE_RULE_INPUTS does not name the inputs of {unknown}")
-    valid = ~problems.found
-    valid_rows = np.flatnonzero(valid)
+    valid_rows = np.arange(len(rows))  # every case has a valid row
 
     built: dict[int, Patient] = {}
 
     def patient(row: int, groups: np.ndarray[Any, Any], first: np.ndarray[Any, Any]) -> Patient:
-        # The patient of the first row of the row's group (of the inputs a part reads),
-        # built once for every part that picks that row.
-        row = int(first[groups[row]])
+        # The patient of the first case of the case's group (of the inputs a part reads),
+        # built once for every part that picks it.
+        row = int(rows[first[groups[row]]])
         found = built.get(row)
         if found is None:
             found = built[row] = _patient(
@@ -594,7 +626,7 @@ def audit(df: pd.DataFrame) -> pd.DataFrame:
         codes_of_rule = _group([rule_patients, on_treatment])
         results, recode = _distinct(
             (
-                (group, rule(patient(row, rule_patients, first), not math.isnan(dose[row])))
+                (group, rule(patient(row, rule_patients, first), bool(on_treatment[row])))
                 for group, row in _firsts(codes_of_rule, valid_rows)
             ),
             int(codes_of_rule.max(initial=-1)) + 1,
@@ -625,7 +657,7 @@ def audit(df: pd.DataFrame) -> pd.DataFrame:
                 ),
             )
             for group, row in _firsts(chapter, valid_rows)
-            for follow_up in (_follow_up(float(dose[row]), int(response[row])),)
+            for follow_up in (_follow_up(float(dose[rows[row]]), int(case_response[row])),)
         ),
         int(chapter.max(initial=-1)) + 1,
     )
@@ -644,8 +676,10 @@ def audit(df: pd.DataFrame) -> pd.DataFrame:
         answers[group] = _columns(result)
 
     out = df.copy(deep=False)  # only new columns are added: the input stays as it was
-    # One entry per group, then picked for every row by its group's code.
-    table = [answers.get(g, (np.nan, INVALID, None, None)) for g in range(len(uniques))]
+    # One entry per group, then picked for every row by its case's group; a row without a
+    # case (no valid row has its bands) takes the last entry, INVALID.
+    codes = np.append(codes, len(uniques))[case]
+    table = [answers.get(g, (np.nan, INVALID, None, None)) for g in range(len(uniques) + 1)]
     columns = [
         np.array([entry[i] for entry in table], dtype=float if i == 0 else object)
         for i in range(4)
