@@ -662,15 +662,19 @@ def audit(df: pd.DataFrame) -> pd.DataFrame:
         int(chapter.max(initial=-1)) + 1,
     )
     chapter = recode[chapter]
+    # A dose without a response (or the reverse) is answered before any rule: such a step
+    # pairs with every licence group alike.
+    missing = [decision.missing_follow_up(current_mg, member) for _, current_mg, member in steps]
+    unpaired = np.array([answer is not None for answer in missing] + [False])[chapter]
     pair = chapter.astype(np.int64)
     pair *= int(licence.max(initial=0)) + 1
-    pair += licence
+    pair += np.where(unpaired, 0, licence)
     codes, uniques = pd.factorize(pair)
-    del pair
+    del pair, unpaired
     answers: dict[int, tuple[float, str, str | None, str]] = {}
     for group, row in _firsts(codes, valid_rows):
         step, current_mg, member = steps[int(chapter[row])]
-        result = decision.missing_follow_up(current_mg, member) or decision.combine(
+        result = missing[int(chapter[row])] or decision.combine(
             step, constraints[int(licence[row])], current_mg, member
         )
         answers[group] = _columns(result)
