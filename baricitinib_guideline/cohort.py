@@ -37,7 +37,7 @@ from . import decision
 from .errors import InvalidInputError
 from .knowledge import chapter as k
 from .knowledge import licence as lic
-from .model.core import MAX_DOSE_MG, Reason, Regimen
+from .model.core import MAX_DOSE_MG, Reason, Regimen, Source
 from .model.enums import Response, RiskFactor, Sex
 from .model.patient import (
     MAX_AGE_YEARS,
@@ -858,6 +858,8 @@ def _signature(value: Any) -> object:
     kind: Any = type(value)
     if kind is Reason:
         return value.source
+    if kind is Source:  # holds no reason: itself
+        return value
     if isinstance(value, tuple):
         return tuple([_signature(item) for item in value])
     if kind is Regimen:
