@@ -4,13 +4,15 @@
 index, with the answer's columns added; the input is not modified. It does
 not write the rules a second time: each row is placed, with column
 operations, in the bands the rules compare (age, weight, renal function, the
-flags, the exact current dose and the response). The API's answer has three
-parts, and each is computed once per combination of the bands it reads: the
-chapter's step, each rule of the licence (:data:`LICENCE_RULE_INPUTS` names
-what each reads; a rule not named stops the audit), and their combination.
-So every valid row's answer is the scalar API's, built by the API's own
-functions, at a cost that grows with the few combinations of each part, not
-with the many combinations of all inputs. Values within a hair of a
+flags, the exact current dose and the response), and rows that agree on
+every band are one case. The API's answer has three parts (``decision``), and
+each is computed once per combination of the bands it reads, over the cases:
+the chapter's step, each rule of the licence (:data:`LICENCE_RULE_INPUTS`
+names what each reads; a rule not named stops the audit), and their
+combination, once per pair of results the columns can tell apart. So every
+valid row's answer is the scalar API's, built by the API's own functions, at
+a cost that grows with the few combinations of each part, not with the many
+combinations of all inputs. Values within a hair of a
 threshold are placed through the library's own unit conversion, so they
 fall where the scalar API puts them.
 
