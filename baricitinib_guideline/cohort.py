@@ -4,13 +4,15 @@
 index, with the answer's columns added; the input is not modified. It does
 not write the rules a second time: each row is placed, with column
 operations, in the bands the rules compare (age, weight, renal function, the
-flags, the exact current dose and the response). The API's answer has three
-parts, and each is computed once per combination of the bands it reads: the
-chapter's step, each rule of the licence (:data:`LICENCE_RULE_INPUTS` names
-what each reads; a rule not named stops the audit), and their combination.
-So every valid row's answer is the scalar API's, built by the API's own
-functions, at a cost that grows with the few combinations of each part, not
-with the many combinations of all inputs. Values within a hair of a
+flags, the exact current dose and the response), and rows that agree on
+every band are one case. The API's answer has three parts (``decision``), and
+each is computed once per combination of the bands it reads, over the cases:
+the chapter's step, each rule of the licence (:data:`LICENCE_RULE_INPUTS`
+names what each reads; a rule not named stops the audit), and their
+combination, once per pair of results the columns can tell apart. So every
+valid row's answer is the scalar API's, built by the API's own functions, at
+a cost that grows with the few combinations of each part, not with the many
+combinations of all inputs. Values within a hair of a
 threshold are placed through the library's own unit conversion, so they
 fall where the scalar API puts them.
 
@@ -29,14 +31,15 @@ from enum import Enum
 from numbers import Real
 from typing import TYPE_CHECKING, Any, Final
 
+import attrs
 import numpy as np
 import pandas as pd
 
-from . import api
+from . import decision
 from .errors import InvalidInputError
 from .knowledge import chapter as k
 from .knowledge import licence as lic
-from .model.core import MAX_DOSE_MG
+from .model.core import MAX_DOSE_MG, Reason, Regimen, Source
 from .model.enums import Response, RiskFactor, Sex
 from .model.patient import (
     MAX_AGE_YEARS,
@@ -136,7 +139,7 @@ LICENCE_FLAGS: Final = (
 )
 """The flag columns only the licence's constraints read (with the risks, read by both)."""
 LICENCE_RULE_INPUTS: Final[dict[str, tuple[str, ...]]] = {
-    # Each rule of the licence (rules/licence.py RULES) and the inputs it reads, besides
+    # Each rule of the licence (``decision.LICENCE_RULES``) and the inputs it reads, besides
     # whether the patient is on treatment; the audit refuses to run with a rule not named.
     "hypersensitivity": (),
     "pregnancy": ("age", "sex", "pregnant"),
@@ -543,9 +546,46 @@ def audit(df: pd.DataFrame) -> pd.DataFrame:
         (False, False),
     )
     risks = [flags[column] for column in list(FLAGS)[:5]]
-    chapter = _group(
-        [age_band, weight_band, *risks, flags["systemic_candidate"], dose_codes, response]
+    rules = decision.LICENCE_RULES
+    unknown = [rule.__name__ for rule in rules if rule.__name__ not in LICENCE_RULE_INPUTS]
+    if unknown:  # a new rule of the licence: its inputs must be named here first
+        raise RuntimeError(f"cohort.LICENCE_RULE_INPUTS does not name the inputs of {unknown}")
+
+    # Valid rows that agree on every band are one case: all below runs on the cases (one
+    # row each), and each row then takes its case's answer.
+    valid = ~problems.found
+    case = _group(
+        [
+            age_band,
+            weight_band,
+            *risks,
+            flags["systemic_candidate"],
+            clearance_band,
+            egfr_band,
+            creatinine_state,
+            sex,
+            *(flags[column] for column in LICENCE_FLAGS),
+            dose_codes,
+            response,
+        ]
     )
+    case_rows = _first_rows(case, np.flatnonzero(valid))
+    present = np.flatnonzero(case_rows >= 0)
+    rows = case_rows[present]  # the row of each case
+    index = np.full(len(case_rows) + 1, -1, dtype=np.int64)  # a row's case (-1: none valid)
+    index[present] = np.arange(len(present))
+    case = index[case]
+    del index, case_rows, present
+    age_band, weight_band, clearance_band, egfr_band = (
+        band[rows] for band in (age_band, weight_band, clearance_band, egfr_band)
+    )
+    risks = [risk[rows] for risk in risks]
+    dose_codes, case_response = dose_codes[rows], response[rows]
+    case_flags = {column: values[rows] for column, values in flags.items()}
+
+    # The patients the chapter reads, then with the follow-up: one patient serves every dose.
+    chapter_patients = _group([age_band, weight_band, *risks, case_flags["systemic_candidate"]])
+    chapter = _group([chapter_patients, dose_codes, case_response])
     # Each licence rule on the inputs it reads; the row's constraints are their concatenation.
     on_treatment = dose_codes >= 0
     inputs = {
@@ -554,73 +594,98 @@ def audit(df: pd.DataFrame) -> pd.DataFrame:
         "risks": _group(risks),
         "clearance": clearance_band,
         "egfr": egfr_band,
-        "creatinine": creatinine_state,
-        "sex": sex,
-        **{column: flags[column] for column in LICENCE_FLAGS},
+        "creatinine": creatinine_state[rows],
+        "sex": sex[rows],
+        **{column: case_flags[column] for column in LICENCE_FLAGS},
     }
-    rules = api._licence_rules
-    unknown = [rule.__name__ for rule in rules if rule.__name__ not in LICENCE_RULE_INPUTS]
-    if unknown:  # a new rule of the licence: its inputs must be named here first
-        raise RuntimeError(f"cohort.LICENCE_RULE_INPUTS does not name the inputs of {unknown}")
-    valid = ~problems.found
-    valid_rows = np.flatnonzero(valid)
+    valid_rows = np.arange(len(rows))  # every case has a valid row
 
-    def patient(row: int) -> Patient:
-        return _patient(
-            age[row],
-            weight[row],
-            {c: v[row] for c, v in flags.items()},
-            renal,
-            row,
-            (int(sex[row]), float(creatinine[row])),
-        )
+    built: dict[int, Patient] = {}
 
-    # Each rule once per combination of its inputs.
+    def patient(row: int, groups: np.ndarray[Any, Any], first: np.ndarray[Any, Any]) -> Patient:
+        # The patient of the first case of the case's group (of the inputs a part reads),
+        # built once for every part that picks it.
+        row = int(rows[first[groups[row]]])
+        found = built.get(row)
+        if found is None:
+            found = built[row] = _patient(
+                age[row],
+                weight[row],
+                {c: v[row] for c, v in flags.items()},
+                renal,
+                row,
+                (int(sex[row]), float(creatinine[row])),
+            )
+        return found
+
+    # Each rule once per combination of its inputs; rows whose results the audit's columns
+    # cannot tell apart (see _signature) then share one code of the rule.
     rule_codes, found = [], []
     for rule in rules:
         names = LICENCE_RULE_INPUTS[rule.__name__]
-        codes_of_rule = _group([on_treatment, *(inputs[name] for name in names)])
-        found.append(
-            {
-                group: rule(patient(row), not math.isnan(dose[row]))
+        rule_patients = _group([on_treatment & False, *(inputs[name] for name in names)])
+        first = _first_rows(rule_patients, valid_rows)
+        codes_of_rule = _group([rule_patients, on_treatment])
+        results, recode = _distinct(
+            (
+                (group, rule(patient(row, rule_patients, first), bool(on_treatment[row])))
                 for group, row in _firsts(codes_of_rule, valid_rows)
-            }
+            ),
+            int(codes_of_rule.max(initial=-1)) + 1,
         )
-        # Kept for the combination: a rule has few groups, so its codes fit a byte or two.
-        rule_codes.append(
-            codes_of_rule.astype(np.min_scalar_type(int(codes_of_rule.max(initial=0))))
-        )
+        found.append(results)
+        # Kept for the combination: a rule has few distinct results, so a byte or two.
+        rule_codes.append(recode[codes_of_rule].astype(np.min_scalar_type(-len(results))))
     licence = _group(rule_codes)
     constraints: dict[int, Any] = {}
     for group, row in _firsts(licence, valid_rows):
         constraints[group] = tuple(
             constraint
-            for rule_found, codes_of_rule in zip(found, rule_codes, strict=True)
-            for constraint in rule_found[int(codes_of_rule[row])]
+            for results, codes_of_rule in zip(found, rule_codes, strict=True)
+            for constraint in results[int(codes_of_rule[row])]
         )
     del age_band, weight_band, clearance_band, egfr_band, risks, months, kg, numbers
     del rule_codes, inputs, on_treatment
-    decisions: dict[int, Any] = {}
-    for group, row in _firsts(chapter, valid_rows):
-        decisions[group] = api._chapter(
-            patient(row), *_follow_up(float(dose[row]), int(response[row]))
-        )
+    # The chapter's step once per combination of its inputs; groups whose steps (with the
+    # current dose and response, which the combination reads) agree share one code.
+    first = _first_rows(chapter_patients, valid_rows)
+    steps, recode = _distinct(
+        (
+            (
+                group,
+                (
+                    decision.chapter_step(patient(row, chapter_patients, first), *follow_up),
+                    *follow_up,
+                ),
+            )
+            for group, row in _firsts(chapter, valid_rows)
+            for follow_up in (_follow_up(float(dose[rows[row]]), int(case_response[row])),)
+        ),
+        int(chapter.max(initial=-1)) + 1,
+    )
+    chapter = recode[chapter]
+    # A dose without a response (or the reverse) is answered before any rule: such a step
+    # pairs with every licence group alike.
+    missing = [decision.missing_follow_up(current_mg, member) for _, current_mg, member in steps]
+    unpaired = np.array([answer is not None for answer in missing] + [False])[chapter]
     pair = chapter.astype(np.int64)
     pair *= int(licence.max(initial=0)) + 1
-    pair += licence
+    pair += np.where(unpaired, 0, licence)
     codes, uniques = pd.factorize(pair)
-    del pair
+    del pair, unpaired
     answers: dict[int, tuple[float, str, str | None, str]] = {}
     for group, row in _firsts(codes, valid_rows):
-        current_mg, member = _follow_up(float(dose[row]), int(response[row]))
-        result = api._missing_follow_up(current_mg, member) or api._combine(
-            decisions[int(chapter[row])], constraints[int(licence[row])], current_mg, member
+        step, current_mg, member = steps[int(chapter[row])]
+        result = missing[int(chapter[row])] or decision.combine(
+            step, constraints[int(licence[row])], current_mg, member
         )
         answers[group] = _columns(result)
 
     out = df.copy(deep=False)  # only new columns are added: the input stays as it was
-    # One entry per group, then picked for every row by its group's code.
-    table = [answers.get(g, (np.nan, INVALID, None, None)) for g in range(len(uniques))]
+    # One entry per group, then picked for every row by its case's group; a row without a
+    # case (no valid row has its bands) takes the last entry, INVALID.
+    codes = np.append(codes, len(uniques))[case]
+    table = [answers.get(g, (np.nan, INVALID, None, None)) for g in range(len(uniques) + 1)]
     columns = [
         np.array([entry[i] for entry in table], dtype=float if i == 0 else object)
         for i in range(4)
@@ -691,8 +756,10 @@ def _estimates(
 ) -> np.ndarray[Any, Any]:
     """The Cockcroft-Gault estimate where the rules make one (NaN elsewhere).
 
-    Computed by the rules' own function on the numbers a Patient derives, row
-    by row, only where an estimate is made: so it rounds as the scalar API does.
+    The rules' own formula on columns, on the numbers a Patient derives: each input is
+    snapped as the unit door snaps it, once per distinct value, and each result rounded
+    by Python's ``round`` once per distinct value, so every estimate is the float the
+    scalar API computes (float arithmetic is the same in numpy, in the same order).
     """
     estimate = np.full(len(age), np.nan)
     with np.errstate(invalid="ignore"):
@@ -705,51 +772,110 @@ def _estimates(
             & (creatinine > 0)
             & np.isnan(renal["creatinine_clearance_ml_min"])
         )
-    to_months = float(registry().Quantity(1.0, "year").m_as("month"))  # as canonical() does
     rows = np.flatnonzero(needed)
-    # Once per distinct (age, weight, sex, creatinine): records repeat them.
-    inputs = pd.DataFrame(
-        {"a": age[rows], "w": weight[rows], "s": sex[rows], "c": creatinine[rows]}
-    )
-    inputs = inputs.drop_duplicates()
-    computed = [
-        api._cockcroft_gault(
-            snap_conversion_noise(float(a) * to_months) / 12,
-            snap_conversion_noise(float(w)),
-            _SEXES[int(x)],
-            round(snap_conversion_noise(float(c)), 9),
-        )
-        for a, w, x, c in inputs.itertuples(index=False)
-    ]
-    found = pd.Series(computed, index=pd.MultiIndex.from_frame(inputs), dtype=float)
-    keys = pd.MultiIndex.from_arrays([age[rows], weight[rows], sex[rows], creatinine[rows]])
-    estimate[rows] = found.reindex(keys).to_numpy()
+    if not len(rows):
+        return estimate
+    to_months = float(registry().Quantity(1.0, "year").m_as("month"))  # as canonical() does
+    years = _per_distinct(age[rows], lambda a: snap_conversion_noise(a * to_months) / 12)
+    kg = _per_distinct(weight[rows], snap_conversion_noise)
+    mg_dl = _per_distinct(creatinine[rows], lambda c: round(snap_conversion_noise(c), 9))
+    value = np.empty(len(rows))
+    for code, member in enumerate(Sex, start=1):  # the formula takes one sex at a time
+        one = sex[rows] == code
+        value[one] = decision.cockcroft_gault_unrounded(years[one], kg[one], member, mg_dl[one])
+    estimate[rows] = _per_distinct(value, lambda v: round(v, lic.ESTIMATE_DECIMALS))
     return estimate
 
 
+def _per_distinct(values: np.ndarray[Any, Any], function: Any) -> np.ndarray[Any, Any]:
+    """``function`` of each value, called once per distinct value."""
+    distinct, where = np.unique(values, return_inverse=True)
+    return np.array([function(float(v)) for v in distinct], dtype=float)[where]
+
+
 def _group(parts: list[np.ndarray[Any, Any]]) -> np.ndarray[Any, Any]:
-    """A small code per row, equal where the rows agree on every part (each -1..7)."""
+    """A small code per row (0.., with gaps), equal exactly where the rows agree on every
+    part (each -1..).
+
+    Each part takes as many slots as it has values (a mixed radix), so no two different
+    combinations share a key however many values a part has."""
     key = np.zeros(len(parts[0]), dtype=np.int64)
+    span = 1  # the number of keys so far: every key lies in 0..span-1
     for part in parts:
-        key *= 9
+        size = int(part.max(initial=0)) + 2  # -1.. gives 0..size-1
+        if span * size >= 1 << 62:  # compact it before it could overflow
+            key, uniques = pd.factorize(key)
+            key = key.astype(np.int64)
+            span = len(uniques)
+        key *= size
         key += part  # in place: no temporary the size of the table
         key += 1
-        if key.max(initial=0) > 1 << 50:  # compact it before it could overflow
-            key = pd.factorize(key)[0].astype(np.int64)
+        span *= size
+    if span <= max(len(key), 1 << 16):  # already small: kept as they are, gaps and all
+        return key.astype(np.int32)
     codes: np.ndarray[Any, Any] = pd.factorize(key)[0]
     return codes.astype(np.int32)  # at most one code per row
 
 
-def _firsts(codes: np.ndarray[Any, Any], valid_rows: np.ndarray[Any, Any]) -> Any:
-    """(group, one of its valid rows) for every group with a valid row, in group order.
+def _first_rows(codes: np.ndarray[Any, Any], valid_rows: np.ndarray[Any, Any]) -> Any:
+    """Per code (0.., as :func:`_group` gives them), one of its valid rows, -1 for none.
 
-    ``codes`` are 0.. as ``pd.factorize`` gives them. Any row of a group stands for it
-    equally (they agree on every input the part reads); written in reverse, the row is
-    usually the first, without sorting the table."""
+    Any row of a group stands for it equally (they agree on every input the part reads);
+    written in reverse, the row is usually the first, without sorting the table."""
     first = np.full(int(codes.max(initial=-1)) + 1, -1, dtype=np.int64)
     first[codes[valid_rows][::-1]] = valid_rows[::-1]
+    return first
+
+
+def _firsts(codes: np.ndarray[Any, Any], valid_rows: np.ndarray[Any, Any]) -> Any:
+    """(group, one of its valid rows) for every group with a valid row, in group order."""
+    first = _first_rows(codes, valid_rows)
     groups = np.flatnonzero(first >= 0)
     return zip(groups.tolist(), first[groups].tolist(), strict=True)
+
+
+def _distinct(found: Any, groups: int) -> tuple[list[Any], np.ndarray[Any, Any]]:
+    """The distinct results of ``(group, result)`` pairs, and each group's index among them.
+
+    Results are told apart by :func:`_signature`; groups without a valid row get -1."""
+    results: list[Any] = []
+    index: dict[object, int] = {}
+    recode: dict[int, int] = {}
+    for group, result in found:
+        key = _signature(result)
+        position = index.get(key)
+        if position is None:
+            position = index[key] = len(results)
+            results.append(result)
+        recode[group] = position
+    table = np.full(groups, -1, dtype=np.int64)
+    table[list(recode)] = list(recode.values())
+    return results, table
+
+
+def _signature(value: Any) -> object:
+    """What the audit's columns can read of a rule's result: everything but the wording of
+    its reasons, which the columns give by their sources alone (``reason_codes``), and
+    which only names the row's own values (an estimated clearance, a weight)."""
+    kind: Any = type(value)
+    if kind is Reason:
+        return value.source
+    if kind is Source:  # holds no reason: itself
+        return value
+    if isinstance(value, tuple):
+        return tuple([_signature(item) for item in value])
+    if kind is Regimen:
+        return (Regimen, value.dose_mg, value.frequency)
+    names = _fields(kind)
+    if not names:
+        return value
+    return (kind, *[_signature(getattr(value, name)) for name in names])
+
+
+@functools.cache
+def _fields(kind: Any) -> tuple[str, ...]:
+    """The field names of an attrs class (none for any other type)."""
+    return tuple(f.name for f in attrs.fields(kind)) if attrs.has(kind) else ()
 
 
 @functools.lru_cache(maxsize=1024)

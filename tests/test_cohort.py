@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
+import itertools
 import math
 from decimal import Decimal
 from fractions import Fraction
@@ -247,6 +248,81 @@ def test_rows_at_and_around_every_cut_point_get_their_own_answer() -> None:
                     {"current_dose_mg": 4.0, "response": "SUSTAINED_CONTROL"},
                 ):
                     records.append({**base, "age_years": age, **extra, column: value})
+    check_rows(records)
+
+
+def _plain_row(**changes: Any) -> dict[str, Any]:
+    return {
+        "age_years": 40.0,
+        "weight_kg": 70.0,
+        "creatinine_clearance_ml_min": math.nan,
+        "egfr_ml_min": math.nan,
+        "current_dose_mg": math.nan,
+        "response": None,
+        **dict.fromkeys(FLAG_COLUMNS),
+        "sex": None,
+        "serum_creatinine_mg_dl": math.nan,
+        **changes,
+    }
+
+
+def test_every_combination_of_risks_at_every_age_band_is_the_scalar_answer() -> None:
+    """32 sets of risk factors at each age band (and on treatment or not): more groups than
+    a small fixed slot per part holds, so rows with different answers must stay apart."""
+    records = [
+        _plain_row(
+            age_years=age,
+            **dict(zip(RISKS, risks, strict=True)),
+            **({"current_dose_mg": 4.0, "response": "SUSTAINED_CONTROL"} if treated else {}),
+        )
+        for age in (1.0, 8.0, 12.0, 40.0, 70.0)
+        for risks in itertools.product([False, True], repeat=len(RISKS))
+        for treated in (False, True)
+    ]
+    check_rows(records)
+
+
+def test_many_distinct_current_doses_keep_their_own_answers() -> None:
+    """A dozen current doses, each with every response and candidacy, at two ages and
+    sexes with a creatinine: many groups in every part of the audit's key."""
+    records = [
+        _plain_row(
+            age_years=age,
+            current_dose_mg=dose,
+            response=response,
+            systemic_candidate=candidate,
+            sex=sex,
+            serum_creatinine_mg_dl=1.3,
+        )
+        for dose in (0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 5.0, 6.0, 8.0, 10.0)
+        for response in ("SUSTAINED_CONTROL", "INADEQUATE_CONTROL", "NO_BENEFIT_AFTER_8_WEEKS")
+        for candidate in (True, False)
+        for age in (15.0, 80.0)
+        for sex in ("FEMALE", "MALE")
+    ]
+    check_rows(records)
+
+
+def test_estimated_clearances_at_the_renal_cut_points_are_the_scalar_answer() -> None:
+    """Cockcroft-Gault estimates on and around 30 and 60 mL/min, and halfway between two
+    rounded values (x.x5), for both sexes: the audit's column arithmetic must round every
+    estimate as the scalar rule does, or rows fall into the neighbouring band."""
+    records = [
+        _plain_row(
+            age_years=age,
+            weight_kg=weight,
+            sex=sex,
+            serum_creatinine_mg_dl=creatinine,
+            **({"current_dose_mg": 4.0, "response": "SUSTAINED_CONTROL"} if treated else {}),
+        )
+        # (140 - 50) * 72 / (72 * c): 30 mL/min at c = 3, 60 at c = 1.5
+        for creatinine in [1.5 + i / 1000 for i in range(-6, 7)]
+        + [3 + i / 1000 for i in range(-6, 7)]
+        + [1.4, 1.42, 1.7, 1.76, 2.5, 2.83, 2.9, 3.5, 3.53]
+        for age, weight in ((50.0, 72.0), (18.0, 60.0), (65.0, 48.0), (81.0, 55.0))
+        for sex in ("FEMALE", "MALE")
+        for treated in (False, True)
+    ]
     check_rows(records)
 
 
@@ -1017,9 +1093,9 @@ def _inputs_read(read: set[str]) -> set[str]:
 
 
 def test_the_audit_names_every_licence_rule() -> None:
-    from baricitinib_guideline import api
+    from baricitinib_guideline import decision
 
-    assert [rule.__name__ for rule in api._licence_rules] == list(cohort.LICENCE_RULE_INPUTS)
+    assert [rule.__name__ for rule in decision.LICENCE_RULES] == list(cohort.LICENCE_RULE_INPUTS)
 
 
 @settings(max_examples=300, deadline=None)
@@ -1027,9 +1103,9 @@ def test_the_audit_names_every_licence_rule() -> None:
 def test_each_licence_rule_reads_only_the_inputs_the_audit_keys_it_on(
     patient: bg.Patient, on_treatment: bool
 ) -> None:
-    from baricitinib_guideline import api
+    from baricitinib_guideline import decision
 
-    for rule in api._licence_rules:
+    for rule in decision.LICENCE_RULES:
         traced = _Traced(patient)
         rule(traced, on_treatment)  # type: ignore[arg-type]
         assert _inputs_read(traced.read) <= set(cohort.LICENCE_RULE_INPUTS[rule.__name__]), (
@@ -1042,9 +1118,9 @@ def test_each_licence_rule_reads_only_the_inputs_the_audit_keys_it_on(
 def test_the_chapter_reads_only_the_inputs_the_audit_keys_it_on(
     patient: bg.Patient, follow_up: tuple[Any, Any]
 ) -> None:
-    from baricitinib_guideline import api
+    from baricitinib_guideline import decision
 
     dose, response = follow_up
     traced = _Traced(patient)
-    api._chapter(traced, None if dose is None else dose.m_as("mg"), response)  # type: ignore[arg-type]
+    decision.chapter_step(traced, None if dose is None else dose.m_as("mg"), response)  # type: ignore[arg-type]
     assert _inputs_read(traced.read) <= {"age", "weight", "risks", "systemic_candidate"}

@@ -85,3 +85,44 @@ def test_the_adapter_list_covers_the_fhir_and_service_packages() -> None:
         "plot.py",
         "omop.py",
     } <= names
+
+
+def private_api_names(source: str, module: str) -> set[str]:
+    """The private names of ``api`` that ``source`` imports or reads as ``api._name``."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.ImportFrom):
+            package = module.split(".")[:-1]
+            base = package[: len(package) - node.level + 1] if node.level else []
+            target = ".".join([*base, *([node.module] if node.module else [])])
+            if target == "baricitinib_guideline.api":
+                found.update(a.name for a in node.names if a.name.startswith("_"))
+        elif (
+            isinstance(node, ast.Attribute)
+            and node.attr.startswith("_")
+            and isinstance(node.value, ast.Name | ast.Attribute)
+            and (node.value.id if isinstance(node.value, ast.Name) else node.value.attr) == "api"
+        ):
+            found.add(node.attr)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        ("from ..api import _combine", {"_combine"}),
+        ("from . import api\napi._chapter(p)", {"_chapter"}),
+        ("import baricitinib_guideline as bg\nbg.api._decide(p)", {"_decide"}),
+        ("from . import api\napi.recommend(p)", set()),
+    ],
+)
+def test_the_private_name_reader_sees_every_form(source: str, expected: set[str]) -> None:
+    assert private_api_names(source, "baricitinib_guideline.fhir._write") == expected
+
+
+@pytest.mark.parametrize("module", ADAPTERS, ids=[str(p.relative_to(PACKAGE)) for p in ADAPTERS])
+def test_adapters_never_use_the_api_modules_private_names(module: pathlib.Path) -> None:
+    """The pieces of the decision an adapter needs are public in ``decision``; the API's
+    private names may change with its memo and checks."""
+    dotted = ".".join(module.relative_to(PACKAGE.parent).with_suffix("").parts)
+    assert private_api_names(module.read_text(encoding="utf-8"), dotted) == set()

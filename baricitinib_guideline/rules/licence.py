@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from functools import lru_cache
+from typing import Any
 
 import attrs
 
@@ -130,11 +131,20 @@ def cockcroft_gault(
     age_years: float, weight_kg: float, sex: Sex, creatinine_mg_dl: float
 ) -> float:
     """The Cockcroft-Gault formula on plain numbers, rounded as the bands compare it."""
+    value: float = cockcroft_gault_unrounded(age_years, weight_kg, sex, creatinine_mg_dl)
+    return round(value, lic.ESTIMATE_DECIMALS)
+
+
+def cockcroft_gault_unrounded(
+    age_years: Any, weight_kg: Any, sex: Sex, creatinine_mg_dl: Any
+) -> Any:
+    """The formula before rounding, in the order of its operations; on plain numbers, or
+    on numpy columns of patients of one sex (the cohort audit), giving the same floats."""
     value = (lic.COCKCROFT_GAULT_AGE_FROM - age_years) * weight_kg
     value /= lic.COCKCROFT_GAULT_DIVISOR * creatinine_mg_dl
     if sex is Sex.FEMALE:
         value *= lic.COCKCROFT_GAULT_FEMALE_FACTOR
-    return round(value, lic.ESTIMATE_DECIMALS)
+    return value
 
 
 def _estimate_reason(patient: Patient, clearance: float) -> Reason:
