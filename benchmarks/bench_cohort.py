@@ -172,6 +172,18 @@ def best(func: Any, repeat: int = 3) -> float:
     return min(timeit.repeat(func, number=1, repeat=repeat))
 
 
+def audit_time_and_memory(df: pd.DataFrame) -> tuple[float, float]:
+    """The audit's best time of 3 (after a warm-up on a slice), and its peak traced memory
+    as a multiple of the input frame's size."""
+    cohort.audit(df.iloc[:1000])
+    seconds = best(lambda: cohort.audit(df))
+    tracemalloc.start()
+    cohort.audit(df)
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    return seconds, peak / df.memory_usage(deep=True).sum()
+
+
 def audit_vs_loop(sizes: list[int]) -> None:
     """The loop (both ways) is timed again beside each size's audit."""
     sample = synthetic(10_000, 99)
@@ -181,20 +193,14 @@ def audit_vs_loop(sizes: list[int]) -> None:
         bg.api._ANSWERS.clear()
         bg.api._BANDED.clear()
         per_row = {p: best(lambda p=p: loop(sample, p), 1) / len(sample) for p in (False, True)}
-        cohort.audit(df.iloc[:1000])
-        seconds = best(lambda df=df: cohort.audit(df))
-        tracemalloc.start()
-        cohort.audit(df)
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-        size = df.memory_usage(deep=True).sum()
+        seconds, memory = audit_time_and_memory(df)
         print(
             f"  {n:>9,} rows: audit {seconds:7.3f} s ({seconds / n * 1e6:.2f} us/row, best of 3); "
             f"loop {per_row[False] * 1e6:.0f} us/row with unit strings, "
             f"{per_row[True] * 1e6:.0f} with units parsed once; "
             f"loop (scaled) / audit = {per_row[False] * n / seconds:6.0f}x with unit strings, "
             f"{per_row[True] * n / seconds:5.0f}x with parsed units (target >= 100x at 10^6); "
-            f"peak memory {peak / size:.1f}x the input (target <= 3x)"
+            f"peak memory {memory:.1f}x the input (target <= 3x)"
         )
 
 
@@ -209,19 +215,13 @@ def varied_audit_vs_loop(sizes: list[int]) -> None:
         bg.api._ANSWERS.clear()
         bg.api._BANDED.clear()
         per_row = best(lambda: loop_varied(sample), 1) / len(sample)
-        cohort.audit(df.iloc[:1000])
-        seconds = best(lambda df=df: cohort.audit(df))
-        tracemalloc.start()
-        cohort.audit(df)
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
-        size = df.memory_usage(deep=True).sum()
+        seconds, memory = audit_time_and_memory(df)
         print(
             f"  {n:>9,} rows ({n / distinct:.1f} rows per distinct combination of inputs): "
             f"audit {seconds:7.3f} s ({seconds / n * 1e6:.2f} us/row, best of 3); "
             f"loop {per_row * 1e6:.0f} us/row; "
             f"loop (scaled) / audit = {per_row * n / seconds:5.0f}x (target >= 100x at 10^6); "
-            f"peak memory {peak / size:.1f}x the input (target <= 3x)"
+            f"peak memory {memory:.1f}x the input (target <= 3x)"
         )
 
 

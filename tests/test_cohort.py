@@ -226,17 +226,7 @@ def test_every_row_of_a_varied_cohort_is_the_scalar_answer(
 def test_rows_at_and_around_every_cut_point_get_their_own_answer() -> None:
     """Every cut point of the knowledge layer, a hair either side and between, in one frame:
     rows of one group differ only in exact values, so a missing cut gives a wrong row."""
-    base = {
-        "age_years": 40.0,
-        "weight_kg": 70.0,
-        "creatinine_clearance_ml_min": math.nan,
-        "egfr_ml_min": math.nan,
-        "current_dose_mg": math.nan,
-        "response": None,
-        **dict.fromkeys(FLAG_COLUMNS),
-        "sex": None,
-        "serum_creatinine_mg_dl": math.nan,
-    }
+    base = _plain_row()
     records = []
     for column, points in _cuts().items():
         values = sorted({p * f for p in points for f in (1 - 1e-9, 1, 1 + 1e-9, 0.8, 1.2)})
