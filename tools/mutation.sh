@@ -30,6 +30,11 @@ git ls-files -z | while IFS= read -r -d '' path; do
     [ -e "$path" ] && printf '%s\0' "$path"
 done | xargs -0 cp --parents -t "$copy"
 cd "$copy"
+# mutmut forks each mutant's test run from a process that has already run the suite, so
+# Dask's shared thread pool is copied without its threads: a mutant that reaches a test
+# computing on Dask's default scheduler would wait until its time limit (minutes each).
+# Dask's single-threaded scheduler needs no pool; the tests' results are the same.
+export DASK_SCHEDULER=synchronous
 
 sample=()
 if [ "$quick" = 1 ]; then
