@@ -885,7 +885,7 @@ class _Reader:
             medication = self.by_reference.get(_without_history(target))
         if not isinstance(medication, Mapping) or medication.get("resourceType") != "Medication":
             return False
-        return _matches(_codings(medication.get("code"), f"{where}.code"), c.PROBENECID)
+        return _names_probenecid(medication, where)
 
     # The patient
 
@@ -1001,6 +1001,23 @@ def _distinct(entries: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict
 
 def _without_meta(resource: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in resource.items() if key != "meta"}
+
+
+def _names_probenecid(medication: Mapping[str, Any], where: str) -> bool:
+    """Whether a Medication is coded as probenecid or lists it as an active ingredient
+    (a product coded by its clinical drug, or a combination, names its ingredients)."""
+    if _matches(_codings(medication.get("code"), f"{where}.code"), c.PROBENECID):
+        return True
+    for index, ingredient in enumerate(_list(medication, "ingredient", where)):
+        at = f"{where}.ingredient[{index}]"
+        if not isinstance(ingredient, Mapping):
+            raise InvalidInputError(at, "must be an object")
+        if ingredient.get("isActive") is False:
+            continue
+        item = _codings(ingredient.get("itemCodeableConcept"), f"{at}.itemCodeableConcept")
+        if _matches(item, c.PROBENECID):
+            return True
+    return False
 
 
 def _absent(resource: Mapping[str, Any], ref: str) -> str:
