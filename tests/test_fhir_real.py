@@ -985,9 +985,22 @@ def _longitudinal(rng: random.Random) -> dict[str, Any]:
         )
         value = round(rng.uniform(low, high), rng.choice([0, 1]))
         resource = synthea_observation(f"o{index}", loinc, value, unit, when=when)
-        if rng.random() < 0.15:  # as C-CDA converters write it: a unit text, no code
+        draw = rng.random()
+        if draw < 0.15:  # as C-CDA converters write it: a unit text, no code
             resource["valueQuantity"] = {"value": value, "unit": rng.choice([unit, "kilos"])}
+        elif draw < 0.25:  # a bound, as labs report what lies beyond their range
+            resource["valueQuantity"]["comparator"] = rng.choice(["<", ">="])
+        elif draw < 0.3:  # a text in place of a number
+            del resource["valueQuantity"]
+            resource["valueString"] = f"<{value}"
+        elif draw < 0.35:  # no value, and why
+            del resource["valueQuantity"]
+            resource["dataAbsentReason"] = {"coding": [{"code": "not-performed"}]}
         resources.append(resource)
+    for index in range(rng.choice([0, 0, 1, 2])):
+        day = ON - dt.timedelta(days=rng.choice([1, 10, 10, 40]))
+        answer = rng.choice(["77386006", "60001007", "261665006", "146799005"])
+        resources.append(pregnancy_status(f"ps{index}", (SNOMED, answer), when=day.isoformat()))
     for index in range(rng.randint(0, 3)):
         code, system = rng.choice(
             [
