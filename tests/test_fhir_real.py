@@ -850,6 +850,25 @@ def test_gender_gives_sex(gender: str, sex: bg.Sex | None) -> None:
     assert fhir.patient_from_fhir(synthea(patient=patient), on=ON).sex is sex
 
 
+@pytest.mark.parametrize(("gender", "sex"), [("unknown", None), ("male", bg.Sex.MALE)])
+def test_the_birth_sex_extension_is_not_read_as_sex(gender: str, sex: bg.Sex | None) -> None:
+    birth_sex = {
+        "url": "http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex",
+        "valueCode": "F",
+    }
+    record = synthea(
+        synthea_observation("w1", "29463-7", 60, "kg"),
+        synthea_observation("c1", "2160-0", 2.0, "mg/dL"),
+        patient=person("1950-05-20", gender=gender, extension=[birth_sex]),
+    )
+    reading = fhir.read_patient(record, on=ON)
+    assert reading.patient.sex is sex
+    if sex is None:
+        # No sex, no Cockcroft-Gault estimate: the answer asks for renal function.
+        texts = " ".join(reason.text for reason in bg.recommend(reading.patient).reasons)
+        assert "also needs sex" in texts
+
+
 @pytest.mark.parametrize("gender", ["F", 1, "woman"])
 def test_an_unknown_gender_is_named(gender: object) -> None:
     with pytest.raises(bg.InvalidInputError) as caught:
