@@ -657,7 +657,11 @@ class _Reader:
             return flag
         quantity = resource.get("valueQuantity")
         if quantity is None:
-            other = sorted(key for key in resource if _VALUE_X.fullmatch(key))
+            other = sorted(
+                key
+                for key, given in resource.items()
+                if _VALUE_X.fullmatch(key) and given is not None
+            )
             if other:
                 return _Inexact(f"its value is not a quantity ({other[0]})")
             self._ignore(resource, f"it has no quantity value{_absent(resource, ref)}")
