@@ -671,6 +671,15 @@ def test_a_later_egfr_written_as_text_or_range_is_no_value(
     assert "not used in its place" in why(reading, "Observation/e-old")
 
 
+def test_a_value_given_as_null_is_no_value() -> None:
+    older = synthea_observation("e-old", "33914-3", 45, "mL/min/{1.73_m2}", when="2026-09-01")
+    empty = synthea_observation("e-new", "33914-3", None, None, when="2026-10-20")
+    empty["valueQuantity"] = None
+    reading = read(empty, older)
+    assert reading.patient.egfr_ml_min == 45
+    assert "no quantity value" in why(reading, "Observation/e-new")
+
+
 def test_a_bound_beside_an_exact_value_at_the_same_time_leaves_both_out() -> None:
     exact = synthea_observation("n-exact", "751-8", 2.4, "10*9/L", when="2026-10-20T08:00:00Z")
     bound = synthea_observation("n-bound", "751-8", None, None, when="2026-10-20T08:00:00Z")
