@@ -715,6 +715,28 @@ def test_a_later_result_without_a_value_lets_the_older_one_count() -> None:
     assert "no quantity value (data absent: error)" in why(reading, "Observation/n-new")
 
 
+def test_an_observation_focused_on_someone_else_is_not_the_patients() -> None:
+    # A child's record holding the mother's weight, as the specification's example of
+    # Observation.focus writes it (subject the infant, focus the mother).
+    own = synthea_observation("w-child", "29463-7", 25, "kg", when="2026-09-15T09:00:00Z")
+    mothers = synthea_observation(
+        "w-mother",
+        "29463-7",
+        68,
+        "kg",
+        when="2026-10-20T09:00:00Z",
+        focus=[{"reference": "Patient/mother"}],
+    )
+    record = synthea(own, mothers, patient=person("2018-02-03"))
+    reading = fhir.read_patient(record, on=ON)
+    assert reading.patient.weight_kg == 25
+    assert "its focus is Patient/mother, not this patient" in why(reading, "Observation/w-mother")
+    assert str(bg.recommend(reading.patient).regimen) == "2 mg once daily"
+    # A focus on the patient themselves is the patient's.
+    mothers["focus"] = [{"reference": PATIENT_UUID}]
+    assert fhir.read_patient(record, on=ON).patient.weight_kg == 68
+
+
 # Shapes the standard allows.
 def test_entries_without_a_resource_are_passed_over() -> None:
     response = {

@@ -543,9 +543,21 @@ class _Reader:
         subject = resource.get("subject", resource.get("patient"))
         if subject is None:
             return False
+        return self._names_patient(subject, f"{where}.subject")
+
+    def _about_someone_else(self, resource: Mapping[str, Any], where: str) -> str | None:
+        """The first ``focus`` that is not this patient (a mother, a fetus, a donor)."""
+        for index, focus in enumerate(_list(resource, "focus", where)):
+            at = f"{where}.focus[{index}]"
+            if not self._names_patient(focus, at):
+                named = focus.get("reference") or focus.get("display") or "no reference"
+                return f"{named!s:.60}"
+        return None
+
+    def _names_patient(self, subject: object, where: str) -> bool:
         if not isinstance(subject, Mapping):
-            raise InvalidInputError(f"{where}.subject", "must be a Reference")
-        reference = _text(subject, "reference", f"{where}.subject")
+            raise InvalidInputError(where, "must be a Reference")
+        reference = _text(subject, "reference", where)
         if not reference:
             return False
         reference = _without_history(reference)
@@ -598,6 +610,8 @@ class _Reader:
             return self._ignore(resource, f"status {status!r} is not final, amended or corrected")
         if not self._about_patient(resource, ref):
             return self._ignore(resource, "it is not about this patient")
+        if (other := self._about_someone_else(resource, ref)) is not None:
+            return self._ignore(resource, f"its focus is {other}, not this patient")
         when = self._effective(resource, ref)
         if when is None:
             return self._ignore(resource, "it has no full effective date")
