@@ -385,6 +385,38 @@ def test_probenecid_as_a_contained_or_bundled_medication() -> None:
     assert read(patient("1980-01-01"), medication, bundled).patient.strong_oat3_inhibitor
 
 
+def test_probenecid_as_the_active_ingredient_of_a_medication() -> None:
+    # A Medication coded by its clinical drug (or a combination product) names its
+    # ingredients, as the specification's Medication examples do.
+    def medication(ident: str, **ingredient: Any) -> dict[str, Any]:
+        return {
+            "resourceType": "Medication",
+            "id": ident,
+            "code": {"coding": [{"system": codes.RXNORM, "code": "900000"}]},
+            "ingredient": [
+                {"itemCodeableConcept": {"coding": [{"system": codes.RXNORM, "code": "7000"}]}},
+                {
+                    "itemCodeableConcept": {"coding": [{"system": codes.RXNORM, "code": "8698"}]},
+                    **ingredient,
+                },
+            ],
+        }
+
+    contained = probenecid_order(
+        "active", medicationReference={"reference": "#combo"}, contained=[medication("combo")]
+    )
+    reading = read(patient("1980-01-01"), contained)
+    assert reading.patient.strong_oat3_inhibitor
+    assert "MedicationRequest/m1" in reading.used
+    bundled = probenecid_order("active", medicationReference={"reference": "Medication/tab"})
+    assert read(patient("1980-01-01"), medication("tab"), bundled).patient.strong_oat3_inhibitor
+    # An ingredient marked inactive (an excipient) is not the medicine.
+    inert = probenecid_order("active", medicationReference={"reference": "Medication/x"})
+    reading = read(patient("1980-01-01"), medication("x", isActive=False), inert)
+    assert not reading.patient.strong_oat3_inhibitor
+    assert "not a medication the library reads" in why(reading, "MedicationRequest/m1")
+
+
 # References as EHRs write them.
 def test_urn_uuid_full_urls_as_synthea_writes_them() -> None:
     url = "urn:uuid:6f1c6b0e-5a4d-4c8e-9a51-1f0b2f7b7c11"

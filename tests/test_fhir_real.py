@@ -192,6 +192,57 @@ def test_a_not_pregnant_result_does_not_hide_an_active_pregnancy_condition() -> 
     assert "pregnancy Condition" in why(reading, "Observation/ps")
 
 
+def pregnancy_status(ident: str, *answers: tuple[str, str], when: str) -> dict[str, Any]:
+    resource = synthea_observation(ident, "82810-3", None, None, when=when)
+    resource["valueCodeableConcept"] = {
+        "coding": [{"system": system, "code": code} for system, code in answers]
+    }
+    return resource
+
+
+@pytest.mark.parametrize(
+    "later",
+    [
+        [(SNOMED, "261665006")],
+        [(LOINC, "LA4489-6")],
+        [(SNOMED, "146799005")],
+    ],
+    ids=["unknown", "loinc-answer", "possible-pregnancy"],
+)
+def test_a_later_status_that_says_neither_does_not_hide_a_pregnancy(
+    later: list[tuple[str, str]],
+) -> None:
+    # Pregnant at a visit in September; three weeks later the status is asked again and
+    # recorded as unknown, or coded in a way the library does not read.
+    pregnant = pregnancy_status("ps-1", (SNOMED, "77386006"), when="2026-09-28T09:00:00Z")
+    unsure = pregnancy_status("ps-2", *later, when="2026-10-19T09:00:00Z")
+    reading = read(unsure, pregnant)
+    assert reading == read(pregnant, unsure)
+    assert reading.patient.pregnant is True
+    assert "Observation/ps-1" in reading.used
+    assert "not an answer the library reads" in why(reading, "Observation/ps-2")
+    assert bg.recommend(reading.patient).status is Status.CONTRAINDICATED
+
+
+def test_a_later_not_pregnant_still_ends_a_pregnancy_status() -> None:
+    pregnant = pregnancy_status("ps-1", (SNOMED, "77386006"), when="2026-03-02T09:00:00Z")
+    after = pregnancy_status("ps-2", (SNOMED, "60001007"), when="2026-10-19T09:00:00Z")
+    reading = read(after, pregnant)
+    assert reading.patient.pregnant is False
+    assert "a later pregnancy observation is used" in why(reading, "Observation/ps-1")
+
+
+def test_a_status_coded_both_ways_is_listed_and_keeps_an_older_one_out() -> None:
+    pregnant = pregnancy_status("ps-1", (SNOMED, "77386006"), when="2026-09-28T09:00:00Z")
+    both = pregnancy_status(
+        "ps-2", (SNOMED, "77386006"), (SNOMED, "60001007"), when="2026-10-19T09:00:00Z"
+    )
+    reading = read(both, pregnant)
+    assert reading.patient.pregnant is False
+    assert "contradict each other" in why(reading, "Observation/ps-2")
+    assert "Observation/ps-1" not in reading.used
+
+
 # Malignancy below SNOMED 363346000, through a terminology.
 def test_without_a_terminology_a_finer_cancer_code_is_listed_never_guessed() -> None:
     reading = read(synthea_condition("ca", COLON_CANCER))
@@ -582,6 +633,110 @@ def test_an_unreadable_old_value_is_listed_when_a_newer_one_is_readable() -> Non
     assert caught.value.field == "Observation/w-old.valueQuantity.code"
 
 
+# A bound, a range or a text at the latest: no value, never an older one in its place.
+def test_a_later_bound_keeps_an_older_count_from_deciding() -> None:
+    # A lab reports "<0.5" lymphocytes; the count of a month before was 1.8.
+    older = synthea_observation("l-old", "731-0", 1.8, "10*9/L", when="2026-09-01T08:00:00Z")
+    bound = synthea_observation("l-new", "731-0", None, None, when="2026-10-20T08:00:00Z")
+    bound["valueQuantity"] = {"value": 0.5, "comparator": "<", "system": UCUM, "code": "10*9/L"}
+    readings = [read(older, bound), read(bound, older)]
+    assert readings[0] == readings[1]
+    reading = readings[0]
+    assert reading.patient.labs is None
+    assert "comparator (< 0.5 10*9/L)" in why(reading, "Observation/l-new")
+    assert "a later lymphocytes result is not an exact value" in why(reading, "Observation/l-old")
+    assert "Observation/l-old" not in reading.used
+
+
+@pytest.mark.parametrize(
+    ("value", "element"),
+    [
+        ({"valueString": ">60"}, "valueString"),
+        (
+            {"valueRange": {"low": {"value": 60, "system": UCUM, "code": "mL/min/{1.73_m2}"}}},
+            "valueRange",
+        ),
+    ],
+    ids=["text", "range"],
+)
+def test_a_later_egfr_written_as_text_or_range_is_no_value(
+    value: dict[str, Any], element: str
+) -> None:
+    # C-CDA converters carry a lab's ">60" as text; an older 45 is not the current value.
+    older = synthea_observation("e-old", "33914-3", 45, "mL/min/{1.73_m2}", when="2026-09-01")
+    later = synthea_observation("e-new", "33914-3", None, None, when="2026-10-20", **value)
+    reading = read(later, older)
+    assert reading.patient.egfr is None
+    assert f"not a quantity ({element})" in why(reading, "Observation/e-new")
+    assert "not used in its place" in why(reading, "Observation/e-old")
+
+
+def test_a_value_given_as_null_is_no_value() -> None:
+    older = synthea_observation("e-old", "33914-3", 45, "mL/min/{1.73_m2}", when="2026-09-01")
+    empty = synthea_observation("e-new", "33914-3", None, None, when="2026-10-20")
+    empty["valueQuantity"] = None
+    reading = read(empty, older)
+    assert reading.patient.egfr_ml_min == 45
+    assert "no quantity value" in why(reading, "Observation/e-new")
+
+
+def test_a_bound_beside_an_exact_value_at_the_same_time_leaves_both_out() -> None:
+    exact = synthea_observation("n-exact", "751-8", 2.4, "10*9/L", when="2026-10-20T08:00:00Z")
+    bound = synthea_observation("n-bound", "751-8", None, None, when="2026-10-20T08:00:00Z")
+    bound["valueQuantity"] = {"value": 1, "comparator": "<", "system": UCUM, "code": "10*9/L"}
+    reading = read(exact, bound)
+    assert reading.patient.labs is None
+    assert "at the same time is not an exact value (Observation/n-bound)" in why(
+        reading, "Observation/n-exact"
+    )
+
+
+def test_a_later_result_without_a_value_lets_the_older_one_count() -> None:
+    # "Not performed" or "error" says nothing about the count: the older one stands.
+    older = synthea_observation("n-old", "751-8", 2.4, "10*9/L", when="2026-09-01T08:00:00Z")
+    absent = synthea_observation(
+        "n-new",
+        "751-8",
+        None,
+        None,
+        when="2026-10-20T08:00:00Z",
+        dataAbsentReason={
+            "coding": [
+                {
+                    "system": "http://terminology.hl7.org/CodeSystem/data-absent-reason",
+                    "code": "error",
+                }
+            ]
+        },
+    )
+    reading = read(absent, older)
+    assert reading.patient.labs is not None
+    assert reading.patient.labs.neutrophils_per_l == pytest.approx(2.4e9)
+    assert "no quantity value (data absent: error)" in why(reading, "Observation/n-new")
+
+
+def test_an_observation_focused_on_someone_else_is_not_the_patients() -> None:
+    # A child's record holding the mother's weight, as the specification's example of
+    # Observation.focus writes it (subject the infant, focus the mother).
+    own = synthea_observation("w-child", "29463-7", 25, "kg", when="2026-09-15T09:00:00Z")
+    mothers = synthea_observation(
+        "w-mother",
+        "29463-7",
+        68,
+        "kg",
+        when="2026-10-20T09:00:00Z",
+        focus=[{"reference": "Patient/mother"}],
+    )
+    record = synthea(own, mothers, patient=person("2018-02-03"))
+    reading = fhir.read_patient(record, on=ON)
+    assert reading.patient.weight_kg == 25
+    assert "its focus is Patient/mother, not this patient" in why(reading, "Observation/w-mother")
+    assert str(bg.recommend(reading.patient).regimen) == "2 mg once daily"
+    # A focus on the patient themselves is the patient's.
+    mothers["focus"] = [{"reference": PATIENT_UUID}]
+    assert fhir.read_patient(record, on=ON).patient.weight_kg == 68
+
+
 # Shapes the standard allows.
 def test_entries_without_a_resource_are_passed_over() -> None:
     response = {
@@ -700,6 +855,15 @@ def test_every_smoking_answer_is_used_or_listed(
     assert bool(reading.questions) is (answer == "8517006")
 
 
+def test_a_later_unknown_smoking_status_does_not_hide_a_smoker() -> None:
+    smoker = smoking("s1", "449868002", when="2026-03-02T09:00:00Z")
+    unknown = smoking("s2", "266927001", when="2026-10-19T09:00:00Z")
+    reading = read(unknown, smoker)
+    assert bg.RiskFactor.SMOKING in reading.patient.risk_factors
+    assert "Observation/s1" in reading.used
+    assert "smoking status unknown" in why(reading, "Observation/s2")
+
+
 def test_a_former_smoker_is_a_question_never_counted() -> None:
     reading = read(smoking("s1", "8517006"))
     assert reading.questions == (fhir._read.FORMER_SMOKER_QUESTION,)
@@ -715,6 +879,25 @@ def test_a_former_smoker_is_a_question_never_counted() -> None:
 def test_gender_gives_sex(gender: str, sex: bg.Sex | None) -> None:
     patient = person(gender=gender)
     assert fhir.patient_from_fhir(synthea(patient=patient), on=ON).sex is sex
+
+
+@pytest.mark.parametrize(("gender", "sex"), [("unknown", None), ("male", bg.Sex.MALE)])
+def test_the_birth_sex_extension_is_not_read_as_sex(gender: str, sex: bg.Sex | None) -> None:
+    birth_sex = {
+        "url": "http://hl7.org/fhir/us/core/StructureDefinition/us-core-birthsex",
+        "valueCode": "F",
+    }
+    record = synthea(
+        synthea_observation("w1", "29463-7", 60, "kg"),
+        synthea_observation("c1", "2160-0", 2.0, "mg/dL"),
+        patient=person("1950-05-20", gender=gender, extension=[birth_sex]),
+    )
+    reading = fhir.read_patient(record, on=ON)
+    assert reading.patient.sex is sex
+    if sex is None:
+        # No sex, no Cockcroft-Gault estimate: the answer asks for renal function.
+        texts = " ".join(reason.text for reason in bg.recommend(reading.patient).reasons)
+        assert "also needs sex" in texts
 
 
 @pytest.mark.parametrize("gender", ["F", 1, "woman"])
@@ -852,9 +1035,22 @@ def _longitudinal(rng: random.Random) -> dict[str, Any]:
         )
         value = round(rng.uniform(low, high), rng.choice([0, 1]))
         resource = synthea_observation(f"o{index}", loinc, value, unit, when=when)
-        if rng.random() < 0.15:  # as C-CDA converters write it: a unit text, no code
+        draw = rng.random()
+        if draw < 0.15:  # as C-CDA converters write it: a unit text, no code
             resource["valueQuantity"] = {"value": value, "unit": rng.choice([unit, "kilos"])}
+        elif draw < 0.25:  # a bound, as labs report what lies beyond their range
+            resource["valueQuantity"]["comparator"] = rng.choice(["<", ">="])
+        elif draw < 0.3:  # a text in place of a number
+            del resource["valueQuantity"]
+            resource["valueString"] = f"<{value}"
+        elif draw < 0.35:  # no value, and why
+            del resource["valueQuantity"]
+            resource["dataAbsentReason"] = {"coding": [{"code": "not-performed"}]}
         resources.append(resource)
+    for index in range(rng.choice([0, 0, 1, 2])):
+        day = ON - dt.timedelta(days=rng.choice([1, 10, 10, 40]))
+        answer = rng.choice(["77386006", "60001007", "261665006", "146799005"])
+        resources.append(pregnancy_status(f"ps{index}", (SNOMED, answer), when=day.isoformat()))
     for index in range(rng.randint(0, 3)):
         code, system = rng.choice(
             [

@@ -64,7 +64,9 @@ def _risk(risk: RiskFactor) -> tuple[c.Code, ...]:
 
 
 _CREATININE: Final = c.OBSERVATIONS["serum_creatinine"]
-_ANSWERS: Final = (c.PREGNANT, c.NOT_PREGNANT, c.PREGNANCY_UNKNOWN)
+# The answers that say pregnant or not; "unknown" says nothing, and an older answer
+# counts in its place, as the reader does.
+_ANSWERS: Final = (c.PREGNANT, c.NOT_PREGNANT)
 
 VALUE_SETS: Final[tuple[ValueSetSpec, ...]] = (
     ValueSetSpec("weight", "Body weight", c.OBSERVATIONS["weight"]),

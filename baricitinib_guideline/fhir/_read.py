@@ -6,8 +6,9 @@ InvalidInputError naming the resource and the element. Nothing is guessed:
 codes are matched exactly (ICD-10 by prefix) or through a terminology the
 caller gives, units are read from the UCUM code (or a unit text that is
 exactly one), values older than their concept's ``max_age`` are not used,
-and results that disagree at the same time are neither used. The reading
-does not depend on the order of the entries.
+and results that disagree at the same time are neither used; nor is an older
+value in place of a latest one that is only a bound (``<0.5``), a range or a
+text. The reading does not depend on the order of the entries.
 """
 
 from __future__ import annotations
@@ -79,12 +80,25 @@ _PREGNANCY: Final[dict[tuple[str, str], str]] = {
     (c.NOT_PREGNANT.system, c.NOT_PREGNANT.code): "not pregnant",
     (c.PREGNANCY_UNKNOWN.system, c.PREGNANCY_UNKNOWN.code): "unknown",
 }
+
+
+def _no_answer(concept: str, answer: str) -> str:
+    """Why a coded status is left out: ``unknown``, ``contradictory`` or another answer."""
+    if answer == "contradictory":
+        return f"its {concept} status answers contradict each other"
+    if answer == "unknown":
+        return f"{concept} status unknown is not an answer the library reads"
+    return f"its {concept} status is not an answer the library reads"
+
+
 FORMER_SMOKER_QUESTION: Final = (
     "Former smoker: is this a long-time past smoker? The EMA measures for JAK inhibitors "
     "name current or long-time past smokers; the record does not say how long ago."
 )
 NOT_READ: Final = "its code is not one the library reads"
 NOT_PLACED: Final = "the terminology could not say whether its code is below"
+_VALUE_X: Final = re.compile(r"value[A-Z][A-Za-z]*")
+"""The names of an Observation's ``value[x]`` element."""
 _ADULT_MONTHS: Final = 18 * 12
 _DATE_ONLY_SHIFT: Final = 12 * 3600 * 10**9
 """A date without a time orders as noon UTC of that day. Noon UTC lies after every time
@@ -408,6 +422,14 @@ class _Candidate(NamedTuple):
     error: InvalidInputError | None
 
 
+class _Inexact(NamedTuple):
+    """A result that says something about the value but not the value itself: a
+    bound (``<0.5``), a range or a text. It is no value, and no older value takes
+    its place: the older one may be what it reports as changed."""
+
+    why: str
+
+
 class _Reader:
     def __init__(
         self,
@@ -521,9 +543,21 @@ class _Reader:
         subject = resource.get("subject", resource.get("patient"))
         if subject is None:
             return False
+        return self._names_patient(subject, f"{where}.subject")
+
+    def _about_someone_else(self, resource: Mapping[str, Any], where: str) -> str | None:
+        """The first ``focus`` that is not this patient (a mother, a fetus, a donor)."""
+        for index, focus in enumerate(_list(resource, "focus", where)):
+            at = f"{where}.focus[{index}]"
+            if not self._names_patient(focus, at):
+                named = focus.get("reference") or focus.get("display") or "no reference"
+                return f"{named!s:.60}"
+        return None
+
+    def _names_patient(self, subject: object, where: str) -> bool:
         if not isinstance(subject, Mapping):
-            raise InvalidInputError(f"{where}.subject", "must be a Reference")
-        reference = _text(subject, "reference", f"{where}.subject")
+            raise InvalidInputError(where, "must be a Reference")
+        reference = _text(subject, "reference", where)
         if not reference:
             return False
         reference = _without_history(reference)
@@ -576,6 +610,8 @@ class _Reader:
             return self._ignore(resource, f"status {status!r} is not final, amended or corrected")
         if not self._about_patient(resource, ref):
             return self._ignore(resource, "it is not about this patient")
+        if (other := self._about_someone_else(resource, ref)) is not None:
+            return self._ignore(resource, f"its focus is {other}, not this patient")
         when = self._effective(resource, ref)
         if when is None:
             return self._ignore(resource, "it has no full effective date")
@@ -617,8 +653,14 @@ class _Reader:
                 self._ignore(resource, "it has no coded value")
                 return None
             answers = _SMOKING if concept == "smoking" else _PREGNANCY
-            found = sorted({answers[p] for p in pairs if p in answers})
-            return found[0] if len(found) == 1 else ("other" if not found else "contradictory")
+            given = {answers[p] for p in pairs if p in answers}
+            found = sorted(given - {"unknown"})
+            if not found:
+                # "Unknown" or an answer the library does not read says nothing: like a
+                # result without a value, it is listed and an older answer counts.
+                self._ignore(resource, _no_answer(concept, "unknown" if given else "other"))
+                return None
+            return found[0] if len(found) == 1 else "contradictory"
         if concept in c.LIBRARY_FLAGS:
             if "valueBoolean" not in resource:
                 self._ignore(resource, "it has no true or false value")
@@ -629,14 +671,25 @@ class _Reader:
             return flag
         quantity = resource.get("valueQuantity")
         if quantity is None:
-            self._ignore(resource, "it has no quantity value")
+            other = sorted(
+                key
+                for key, given in resource.items()
+                if _VALUE_X.fullmatch(key) and given is not None
+            )
+            if other:
+                return _Inexact(f"its value is not a quantity ({other[0]})")
+            self._ignore(resource, f"it has no quantity value{_absent(resource, ref)}")
             return None
         where = f"{ref}.valueQuantity"
         if not isinstance(quantity, Mapping):
             raise InvalidInputError(where, "must be a Quantity")
         if quantity.get("comparator") is not None:
-            self._ignore(resource, f"its value has a comparator ({quantity['comparator']!s:.10})")
-            return None
+            written = " ".join(
+                f"{quantity[name]!s:.20}"
+                for name in ("comparator", "value", "code" if "code" in quantity else "unit")
+                if quantity.get(name) is not None
+            )
+            return _Inexact(f"its value has a comparator ({written}), so it is not an exact value")
         dimension = _DIMENSIONS[concept]
         if concept == "serum_creatinine" and code in c.CREATININE_AMOUNT:
             dimension = "[substance] / [volume]"
@@ -673,6 +726,9 @@ class _Reader:
         unreadable = [item for item in top if item.error is not None]
         if unreadable:
             raise unreadable[0].error  # type: ignore[misc]
+        if any(isinstance(item.value, _Inexact) for item in top):
+            self._not_exact(concept, top, older)
+            return None
         first = top[0]
         agree = all(_same(first.value, item.value) for item in top[1:])
         for item in older:
@@ -695,6 +751,21 @@ class _Reader:
             )
         self.used.add(first.ref)
         return first
+
+    def _not_exact(self, concept: str, top: list[_Candidate], older: list[_Candidate]) -> None:
+        """The latest results hold one that is not an exact value: none is used."""
+        bounds = ", ".join(item.ref for item in top if isinstance(item.value, _Inexact))
+        for item in top:
+            if isinstance(item.value, _Inexact):
+                self.ignored.append(Ignored(item.ref, item.value.why))
+            else:
+                why = f"a {concept} result at the same time is not an exact value ({bounds})"
+                self.ignored.append(Ignored(item.ref, why))
+        for item in older:
+            why = f"a later {concept} result is not an exact value; an older one is not used in its place"
+            if item.error is not None:
+                why = f"its value cannot be read ({item.error.field}: {item.error.rule}); {why}"
+            self.ignored.append(Ignored(item.ref, why))
 
     # Conditions and medications
 
@@ -832,7 +903,7 @@ class _Reader:
             medication = self.by_reference.get(_without_history(target))
         if not isinstance(medication, Mapping) or medication.get("resourceType") != "Medication":
             return False
-        return _matches(_codings(medication.get("code"), f"{where}.code"), c.PROBENECID)
+        return _names_probenecid(medication, where)
 
     # The patient
 
@@ -892,7 +963,7 @@ class _Reader:
                 )
             elif answer != "not pregnant":
                 self.used.discard(chosen.ref)
-                why = "pregnancy status is unknown or not coded as the library reads it"
+                why = _no_answer(concept, str(answer))
                 self.ignored.append(Ignored(chosen.ref, why))
             return
         if answer == "current":
@@ -909,7 +980,7 @@ class _Reader:
             )
         elif answer != "never":
             self.used.discard(chosen.ref)
-            why = f"smoking status {answer} is not an answer the library reads"
+            why = _no_answer(concept, str(answer))
             self.ignored.append(Ignored(chosen.ref, why))
 
 
@@ -948,6 +1019,29 @@ def _distinct(entries: list[tuple[str, dict[str, Any]]]) -> list[tuple[str, dict
 
 def _without_meta(resource: Mapping[str, Any]) -> dict[str, Any]:
     return {key: value for key, value in resource.items() if key != "meta"}
+
+
+def _names_probenecid(medication: Mapping[str, Any], where: str) -> bool:
+    """Whether a Medication is coded as probenecid or lists it as an active ingredient
+    (a product coded by its clinical drug, or a combination, names its ingredients)."""
+    if _matches(_codings(medication.get("code"), f"{where}.code"), c.PROBENECID):
+        return True
+    for index, ingredient in enumerate(_list(medication, "ingredient", where)):
+        at = f"{where}.ingredient[{index}]"
+        if not isinstance(ingredient, Mapping):
+            raise InvalidInputError(at, "must be an object")
+        if ingredient.get("isActive") is False:
+            continue
+        item = _codings(ingredient.get("itemCodeableConcept"), f"{at}.itemCodeableConcept")
+        if _matches(item, c.PROBENECID):
+            return True
+    return False
+
+
+def _absent(resource: Mapping[str, Any], ref: str) -> str:
+    """`` (data absent: error)`` when the resource says why it has no value."""
+    codes = _codings(resource.get("dataAbsentReason"), f"{ref}.dataAbsentReason", any_system=True)
+    return f" (data absent: {', '.join(sorted({code for _, code in codes}))})" if codes else ""
 
 
 def _same(one: object, other: object) -> bool:
