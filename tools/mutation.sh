@@ -4,7 +4,7 @@
 # property and concurrency tests are left out of each mutant's run.
 #
 # Usage, from the repository root after README's test command made .venv:
-#     tools/mutation.sh           the full run (about 15 minutes on 2 cores)
+#     tools/mutation.sh           the full run (several hours on 2 cores)
 #     tools/mutation.sh --quick   a fixed sample of mutants of rules/ (CI runs it)
 # Both run in a fresh copy of the tracked files, so what mutmut needs besides
 # the package and the tests (listed under also_copy) is checked every time.
