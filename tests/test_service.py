@@ -1202,6 +1202,28 @@ def test_item10_a_locked_sqlite_store_answers_503_and_never_takes_a_replay(
         assert send(used).status_code == 401
 
 
+def test_item10_a_full_memory_store_is_busy_not_a_refusal() -> None:
+    """A process that holds MAX_REMEMBERED_TOKENS unexpired ids cannot tell a new token
+    from a replay it has no room to remember: it answers busy (503), it does not refuse."""
+    from baricitinib_guideline.service._replay import (
+        MAX_REMEMBERED_TOKENS,
+        MemoryReplay,
+        StoreUnavailable,
+    )
+
+    now = [1_000_000.0]
+    store = MemoryReplay(clock=lambda: now[0])
+    for number in range(MAX_REMEMBERED_TOKENS):
+        assert store.first_use("issuer", f"jti-{number}", now[0] + 300)
+    with pytest.raises(StoreUnavailable):
+        store.first_use("issuer", "a new one", now[0] + 300)
+    with pytest.raises(StoreUnavailable):  # nor is a replay taken while it is full
+        store.first_use("issuer", "jti-0", now[0] + 300)
+    now[0] += 300 + 61  # every id past its expiry and the clock skew: room again
+    assert store.first_use("issuer", "a new one", now[0] + 300)
+    assert not store.first_use("issuer", "a new one", now[0] + 300)
+
+
 def test_item10_a_redis_store_that_cannot_be_reached_answers_503(keys: Keys) -> None:
     import socket
 

@@ -4,8 +4,8 @@
 token could be replayed to another worker, so use it with one worker only.
 ``sqlite:///PATH`` shares them between the workers of one host;
 ``redis://HOST:PORT/DB`` between hosts. A store that cannot answer within
-:data:`STORE_WAIT_SECONDS` (its lock held by another worker, Redis down)
-raises :class:`StoreUnavailable`: the token is neither accepted nor
+:data:`STORE_WAIT_SECONDS` (its lock held by another worker, Redis down),
+or a ``memory`` store full of unexpired ids, raises :class:`StoreUnavailable`: the token is neither accepted nor
 recorded, and the caller is told to try again (HTTP 503), never that the
 token was refused. A token id is reported as first used only once the store
 has recorded it.
@@ -45,12 +45,15 @@ class MemoryReplay:
         self._clock = clock
 
     def first_use(self, issuer: str, jti: str, expires: float) -> bool:
+        """True on a token id's first use; :class:`StoreUnavailable` when the store holds
+        :data:`MAX_REMEMBERED_TOKENS` ids that have not expired (the token is then neither
+        accepted nor recorded, as with a busy shared store)."""
         now = self._clock()
         with self._lock:
             if len(self._seen) >= MAX_REMEMBERED_TOKENS:
                 self._seen = {k: v for k, v in self._seen.items() if v + CLOCK_SKEW_SECONDS > now}
                 if len(self._seen) >= MAX_REMEMBERED_TOKENS:
-                    return False
+                    raise StoreUnavailable("the replay store is full of unexpired token ids")
             key = (issuer, jti)
             held = self._seen.get(key)
             if held is not None and held + CLOCK_SKEW_SECONDS > now:
