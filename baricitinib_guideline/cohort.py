@@ -623,7 +623,9 @@ def audit(df: pd.DataFrame) -> pd.DataFrame:
     rule_codes, found = [], []
     for rule in rules:
         names = LICENCE_RULE_INPUTS[rule.__name__]
-        rule_patients = _group([on_treatment & False, *(inputs[name] for name in names)])
+        # The leading column of zeros gives a rule that reads no input one group.
+        no_input = np.zeros(len(rows), dtype=np.int8)
+        rule_patients = _group([no_input, *(inputs[name] for name in names)])
         first = _first_rows(rule_patients, valid_rows)
         codes_of_rule = _group([rule_patients, on_treatment])
         results, recode = _distinct(
