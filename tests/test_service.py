@@ -1708,15 +1708,19 @@ def test_item5_a_suggestion_taken_matches_and_is_valid_fhir(
         fhir.validate(updated)  # R4B has no STU3 dose shape, and the sandbox writes no intent
 
 
+_PAGE_2_MALIGNANCY: dict[str, Any] = {
+    "resourceType": "Condition",
+    "id": "c-page-2",
+    "clinicalStatus": {"coding": [{"code": "active"}]},
+    "code": {"coding": [{"system": codes.SNOMED, "code": "363346000"}]},
+    "subject": {"reference": "Patient/p1"},
+    "onsetDateTime": "2025-01-01",
+}
+"""An active malignancy on the problem list, served on a search result's second page."""
+
+
 def test_item7_every_page_of_a_fetched_search_is_read(open_service: str) -> None:
-    malignancy = {
-        "resourceType": "Condition",
-        "id": "c-page-2",
-        "clinicalStatus": {"coding": [{"code": "active"}]},
-        "code": {"coding": [{"system": codes.SNOMED, "code": "363346000"}]},
-        "subject": {"reference": "Patient/p1"},
-        "onsetDateTime": "2025-01-01",
-    }
+    malignancy = _PAGE_2_MALIGNANCY
     answers = _fhir_answers()
     with stub_fhir(answers) as fhir_server:
         server = f"http://127.0.0.1:{fhir_server.server_address[1]}/fhir"
@@ -1807,14 +1811,7 @@ def _paged_conditions(next_url: str) -> dict[str, Any]:
 def test_item1_a_paged_prefetch_is_read_to_its_end_from_the_fhir_server(
     open_service: str,
 ) -> None:
-    malignancy = {
-        "resourceType": "Condition",
-        "id": "c-page-2",
-        "clinicalStatus": {"coding": [{"code": "active"}]},
-        "code": {"coding": [{"system": codes.SNOMED, "code": "363346000"}]},
-        "subject": {"reference": "Patient/p1"},
-        "onsetDateTime": "2025-01-01",
-    }
+    malignancy = _PAGE_2_MALIGNANCY
     answers: dict[str, Any] = {"/fhir/Condition-page-2": searchset(malignancy)}
     with stub_fhir(answers) as fhir_server:
         server = f"http://127.0.0.1:{fhir_server.server_address[1]}/fhir"
